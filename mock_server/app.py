@@ -1,0 +1,181 @@
+"""The web adapter: a Connexion app routing the document's operations to the mock engine.
+
+This is the only module that knows about Connexion and Starlette; everything it calls takes
+and returns the framework-neutral messages of `mock_server.messages`.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+
+import orjson
+import yaml
+from connexion import ConnexionMiddleware
+from connexion.middleware import MiddlewarePosition
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.handlers import MockEngine
+from mock_server.messages import MockRequest, MockResponse
+from mock_server.router import RouteMatch
+from mock_server.routing import (
+    ROUTE_MATCH_KEY,
+    OperationResolver,
+    OperationsMiddleware,
+    PathRoutingMiddleware,
+    router_from_document,
+    routing_view,
+)
+from mock_server.settings import Settings
+from mock_server.spec import LoadedDocument, load_document
+
+log = logging.getLogger("ibl_mock")
+
+# Connexion's security and validation middlewares are left out: openapi-core validates in the
+# engine, and authentication is the mock's own (the document's api-key scheme needs a handler).
+MIDDLEWARES = [
+    ServerErrorMiddleware,
+    ExceptionMiddleware,
+    SwaggerUIMiddleware,
+    PathRoutingMiddleware,
+    LifespanMiddleware,
+    OperationsMiddleware,
+]
+
+
+class MockApplication:
+    """The loaded document, the engine, and the ASGI app serving them."""
+
+    def __init__(self, settings: Settings, loaded: LoadedDocument | None = None) -> None:
+        self.settings = settings
+        self.loaded = loaded or load_document(settings.spec_path, use_cache=settings.use_spec_cache)
+        self.engine = MockEngine(
+            self.loaded.document,
+            seed=settings.seed,
+            validate_responses=settings.validate_responses,
+        )
+        self.router = router_from_document(self.loaded.document)
+        self.asgi = self._build()
+
+    @property
+    def operation_count(self) -> int:
+        return len(self.engine.index)
+
+    def _build(self) -> ConnexionMiddleware:
+        fallback = Starlette(
+            routes=[
+                Route("/openapi.json", self._openapi_json, methods=["GET"]),
+                Route("/openapi.yaml", self._openapi_yaml, methods=["GET"]),
+            ],
+            exception_handlers={404: self._unrouted, 405: self._unrouted},
+        )
+        app = ConnexionMiddleware(fallback, import_name=__name__, middlewares=list(MIDDLEWARES))
+        info = {"title": self.loaded.title, "version": self.loaded.version}
+        app.add_api(
+            routing_view(self.engine.index, info),
+            resolver=OperationResolver(self._endpoint_for),
+            path_router=self.router,
+            swagger_ui_options=SwaggerUIOptions(
+                serve_spec=False, spec_path="/openapi.json", swagger_ui_path="/docs"
+            ),
+        )
+        if self.settings.cors:
+            app.add_middleware(
+                CORSMiddleware,
+                position=MiddlewarePosition.BEFORE_EXCEPTION,
+                allow_origins=["*"],
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=["X-Mock-Operation-Id", "X-Mock-Response-Problems"],
+            )
+        return app
+
+    def _endpoint_for(self, operation_id: str) -> ASGIApp:
+        engine = self.engine
+
+        async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+            request = await _to_mock_request(Request(scope, receive))
+            response = _to_starlette(engine.handle(operation_id, request))
+            await response(scope, receive, send)
+
+        endpoint.__name__ = operation_id
+        return endpoint
+
+    @cached_property
+    def _openapi_json_bytes(self) -> bytes:
+        return orjson.dumps(self.loaded.document)
+
+    @cached_property
+    def _openapi_yaml_bytes(self) -> bytes:
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        text = yaml.dump(self.loaded.document, Dumper=dumper, sort_keys=False, allow_unicode=True)
+        return text.encode()
+
+    async def _unrouted(self, request: Request, exc: Exception) -> Response:
+        match = request.scope.get("extensions", {}).get(ROUTE_MATCH_KEY)
+        path = request.url.path
+        if match is None and not path.endswith("/") and request.method in ("GET", "HEAD"):
+            slashed = self.router.match(path + "/", "GET")
+            if slashed is not None:
+                query = f"?{request.url.query}" if request.url.query else ""
+                return RedirectResponse(path + "/" + query, status_code=301)
+        return unrouted_response(request.scope, match)
+
+    async def _openapi_json(self, request: Request) -> Response:
+        return Response(self._openapi_json_bytes, media_type="application/json")
+
+    async def _openapi_yaml(self, request: Request) -> Response:
+        return Response(self._openapi_yaml_bytes, media_type="application/yaml")
+
+
+async def _to_mock_request(request: Request) -> MockRequest:
+    base = request.base_url
+    return MockRequest(
+        method=request.method.lower(),
+        path=request.url.path,
+        host_url=f"{base.scheme}://{base.netloc}",
+        path_params={k: str(v) for k, v in request.path_params.items()},
+        query=tuple(request.query_params.multi_items()),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=await request.body(),
+    )
+
+
+def _to_starlette(response: MockResponse) -> Response:
+    return Response(
+        content=response.body,
+        status_code=response.status,
+        media_type=response.media_type if response.body else None,
+        headers=response.headers,
+    )
+
+
+def unrouted_response(scope: Scope, router_match: RouteMatch | None) -> Response:
+    """What Django answers when no operation takes the request: 405, APPEND_SLASH's 301, or 404."""
+    method = scope["method"]
+    if router_match is not None:
+        allowed = list(router_match.allowed_methods)
+        if "GET" in allowed:
+            allowed.append("HEAD")
+        allowed.append("OPTIONS")
+        return JSONResponse(
+            {"detail": f'Method "{method}" not allowed.'},
+            status_code=405,
+            headers={"Allow": ", ".join(allowed)},
+        )
+    return JSONResponse({"detail": "Not found."}, status_code=404)
+
+
+def create_app(settings: Settings | None = None) -> ConnexionMiddleware:
+    """An ASGI app for `uvicorn mock_server.app:create_app --factory`."""
+    return MockApplication(settings or Settings.from_env()).asgi

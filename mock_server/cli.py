@@ -1,0 +1,93 @@
+"""Command line: `ibl-mock serve ...`; the only module that parses arguments."""
+
+from __future__ import annotations
+
+import time
+
+_STARTED = time.perf_counter()  # before the heavy imports, so the ready line counts them
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import warnings  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from mock_server import __version__  # noqa: E402
+from mock_server.settings import Settings  # noqa: E402
+
+
+# Connexion imports Starlette's test client, which warns about httpx on every start.
+warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ibl-mock",
+        description="A stateful mock of the ibl.ai platform API, served from its OpenAPI document.",
+    )
+    parser.add_argument("--version", action="version", version=f"ibl-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the mock over HTTP")
+    defaults = Settings()
+    serve.add_argument("--host", default=None, help=f"interface to bind (default {defaults.host})")
+    serve.add_argument("--port", type=int, default=None, help=f"port (default {defaults.port})")
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the generated data: the same seed gives byte-identical answers (default 0)",
+    )
+    serve.add_argument(
+        "--spec",
+        type=Path,
+        default=None,
+        dest="spec_path",
+        help="OpenAPI document to serve (default: the vendored ibl-data-manager document)",
+    )
+    serve.add_argument(
+        "--validate-responses",
+        action="store_const",
+        const=True,
+        default=None,
+        help="check every answer against the document; a violation is logged and reported "
+        "in the X-Mock-Response-Problems header",
+    )
+    serve.add_argument(
+        "--no-cors",
+        dest="cors",
+        action="store_const",
+        const=False,
+        default=None,
+        help="do not answer CORS (by default any origin is allowed)",
+    )
+    serve.add_argument(
+        "--no-cache",
+        dest="use_spec_cache",
+        action="store_const",
+        const=False,
+        default=None,
+        help="parse the document afresh instead of reading the on-disk cache of it",
+    )
+    serve.add_argument(
+        "--log-level",
+        default=None,
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server log level (default info)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    options = {key: value for key, value in vars(args).items() if key != "command"}
+    settings = Settings.from_env(**options)
+    if args.command == "serve":
+        from mock_server.server import serve
+
+        return serve(settings, started=_STARTED)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The request pipeline after routing: validate, answer, check the answer.
+
+`MockEngine.handle` is framework-free: the web adapter hands it a `MockRequest` for a known
+operation and sends back the `MockResponse` it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from mock_server.handlers.negotiation import choose_media_type
+from mock_server.messages import MockRequest, MockResponse
+from mock_server.spec.index import Operation, OperationIndex, resolve_ref
+from mock_server.synthesis import Synthesizer
+from mock_server.validation import ContractValidator
+
+log = logging.getLogger("ibl_mock")
+
+OPERATION_HEADER = "X-Mock-Operation-Id"
+RESPONSE_PROBLEMS_HEADER = "X-Mock-Response-Problems"
+
+
+class _BoundedCache:
+    """Least-recently-used bytes by key; synthesized bodies are pure, so caching is safe."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, ...], value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class MockEngine:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        *,
+        seed: int = 0,
+        validate_responses: bool = False,
+        index: OperationIndex | None = None,
+    ) -> None:
+        self.document = document
+        self.index = index or OperationIndex.from_document(document)
+        self.validator = ContractValidator(document)
+        self.synthesizer = Synthesizer(document, seed=seed)
+        self.validate_responses = validate_responses
+        self._bodies = _BoundedCache(4096)
+
+    def handle(self, operation_id: str, request: MockRequest) -> MockResponse:
+        operation = self.index.by_id[operation_id]
+        problem = self.validator.check_request(operation, request)
+        if problem is not None:
+            response = MockResponse(problem.status, orjson.dumps(problem.body))
+        else:
+            response = self._success(operation, request)
+        if self.validate_responses:
+            self._check_response(operation, request, response)
+        response.headers[OPERATION_HEADER] = operation_id
+        return response
+
+    def _success(self, operation: Operation, request: MockRequest) -> MockResponse:
+        status = operation.success_status
+        declared = resolve_ref(self.document, operation.responses.get(str(status), {}))
+        content: Mapping[str, Any] = declared.get("content") or {}
+        if not content:
+            return MockResponse(status, b"", media_type=None)
+        media_type = choose_media_type(content, request.headers.get("accept", ""))
+        key = (operation.operation_id, str(status), request.path, media_type)
+        body = self._bodies.get(key)
+        if body is None:
+            value = self.synthesizer.body(
+                content[media_type], key="|".join(key), context=request.path_params
+            )
+            body = orjson.dumps(value)
+            self._bodies.put(key, body)
+        return MockResponse(status, body, media_type=media_type)
+
+    def _check_response(
+        self, operation: Operation, request: MockRequest, response: MockResponse
+    ) -> None:
+        problems = self.validator.response_problems(operation, request, response)
+        if problems:
+            log.warning("response of %s breaks the contract: %s", operation.operation_id, problems)
+            summary = f"{len(problems)}: {problems[0]}"
+            response.headers[RESPONSE_PROBLEMS_HEADER] = summary.encode(
+                "latin-1", "replace"
+            ).decode("latin-1")[:512]

@@ -1,0 +1,42 @@
+"""Framework-neutral request and response values passed between the pipeline's stages.
+
+Only the web adapter (`app.py`) builds these from Starlette objects, so the core
+(spec, validation, synthesis, handlers) can be exercised without a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class MockRequest:
+    method: str  # lower case, as openapi-core expects
+    path: str
+    host_url: str  # scheme://host[:port], no trailing slash
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    query: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+    def query_values(self, name: str) -> list[str]:
+        return [value for key, value in self.query if key == name]
+
+
+@dataclass
+class MockResponse:
+    status: int
+    body: bytes = b""
+    media_type: str | None = JSON_MEDIA_TYPE
+    headers: dict[str, str] = field(default_factory=dict)

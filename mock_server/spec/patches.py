@@ -1,0 +1,65 @@
+"""Named load-time fixes for defects in the published document.
+
+The vendored file stays byte-identical to the published one so that a newer release can be
+dropped in; every fix the mock needs is a function here, applied to the parsed document.
+Each patch is idempotent and returns how many places it changed, so the loader can report
+what it did and a test can prove each patch still finds its defect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Patch:
+    name: str
+    why: str
+    apply: Callable[[Document], int]
+
+
+def _walk_schemas(node: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping in the document that looks like a schema (has a type or a default)."""
+    if isinstance(node, dict):
+        if "type" in node or "default" in node:
+            yield node
+        for value in node.values():
+            yield from _walk_schemas(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk_schemas(value)
+
+
+def drop_defaults_that_violate_min_length(document: Document) -> int:
+    """`default: ''` beside `minLength: 1` makes openapi-spec-validator reject the whole document.
+
+    DRF (drf-spectacular) emits it for optional query parameters whose serializer field has
+    `default=''`; the parameter is optional either way, so the default carries no meaning a
+    client can rely on and is dropped.
+    """
+    changed = 0
+    for schema in _walk_schemas(document):
+        default = schema.get("default")
+        min_length = schema.get("minLength")
+        if isinstance(default, str) and isinstance(min_length, int) and len(default) < min_length:
+            del schema["default"]
+            changed += 1
+    return changed
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        name="drop-defaults-that-violate-min-length",
+        why="a string default shorter than its own minLength invalidates the document",
+        apply=drop_defaults_that_violate_min_length,
+    ),
+)
+
+
+def apply_patches(document: Document) -> dict[str, int]:
+    """Apply every patch in order; answer patch name -> places changed."""
+    return {patch.name: patch.apply(document) for patch in PATCHES}
