@@ -15,7 +15,6 @@ from pathlib import Path  # noqa: E402
 from mock_server import __version__  # noqa: E402
 from mock_server.settings import Settings  # noqa: E402
 
-
 # Connexion imports Starlette's test client, which warns about httpx on every start.
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 

@@ -90,8 +90,8 @@ def _find(
         found = _find(literal, parts, depth + 1, values, slash)
         if found is not None:
             return found
-    # Django's <int:...> converter only takes digits; a string parameter takes any segment.
-    candidates = (node.integer_param if segment.isdigit() else None, node.string_param)
+    # An integer parameter takes only an integer segment; a string parameter takes any segment.
+    candidates = (node.integer_param if _is_integer(segment) else None, node.string_param)
     for child in candidates:
         if child is not None:
             values.append(segment)
@@ -100,3 +100,9 @@ def _find(
             if found is not None:
                 return found
     return None
+
+
+def _is_integer(segment: str) -> bool:
+    # Negative too: the document declares plain `type: integer` path parameters.
+    digits = segment[1:] if segment.startswith("-") else segment
+    return digits.isdigit()

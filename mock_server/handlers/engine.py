@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from mock_server.handlers.errors import shaped_error
 from mock_server.handlers.negotiation import choose_media_type
 from mock_server.messages import MockRequest, MockResponse
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref
@@ -23,6 +24,8 @@ from mock_server.validation import ContractValidator
 log = logging.getLogger("ibl_mock")
 
 OPERATION_HEADER = "X-Mock-Operation-Id"
+# HTTP forbids a body on these, whatever the document declares for them.
+BODILESS_STATUSES = frozenset({204, 205, 304})
 RESPONSE_PROBLEMS_HEADER = "X-Mock-Response-Problems"
 
 
@@ -68,7 +71,15 @@ class MockEngine:
         operation = self.index.by_id[operation_id]
         problem = self.validator.check_request(operation, request)
         if problem is not None:
-            response = MockResponse(problem.status, orjson.dumps(problem.body))
+            body = shaped_error(
+                self.document,
+                self.synthesizer,
+                operation,
+                problem.status,
+                problem.body,
+                request.path_params,
+            )
+            response = MockResponse(problem.status, orjson.dumps(body))
         else:
             response = self._success(operation, request)
         if self.validate_responses:
@@ -77,10 +88,10 @@ class MockEngine:
         return response
 
     def _success(self, operation: Operation, request: MockRequest) -> MockResponse:
-        status = operation.success_status
+        status = operation.answer_status
         declared = resolve_ref(self.document, operation.responses.get(str(status), {}))
         content: Mapping[str, Any] = declared.get("content") or {}
-        if not content:
+        if not content or status in BODILESS_STATUSES:
             return MockResponse(status, b"", media_type=None)
         media_type = choose_media_type(content, request.headers.get("accept", ""))
         key = (operation.operation_id, str(status), request.path, media_type)

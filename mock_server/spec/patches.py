@@ -51,11 +51,35 @@ def drop_defaults_that_violate_min_length(document: Document) -> int:
     return changed
 
 
+def drop_content_from_no_content_responses(document: Document) -> int:
+    """204 responses that declare a JSON body: HTTP forbids a body on 204, DRF sends none.
+
+    Left in, every contract tester expects JSON where no byte can be sent.
+    """
+    changed = 0
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if str(status) in NO_CONTENT_STATUSES and "content" in response:
+                    del response["content"]
+                    changed += 1
+    return changed
+
+
+NO_CONTENT_STATUSES = frozenset({"204", "205", "304"})
+
 PATCHES: tuple[Patch, ...] = (
     Patch(
         name="drop-defaults-that-violate-min-length",
         why="a string default shorter than its own minLength invalidates the document",
         apply=drop_defaults_that_violate_min_length,
+    ),
+    Patch(
+        name="drop-content-from-no-content-responses",
+        why="a 204 response cannot carry the body the document declares for it",
+        apply=drop_content_from_no_content_responses,
     ),
 )
 

@@ -96,6 +96,12 @@ class Synthesizer:
         run = self._run(key, context, direction)
         return self._generate(self._index.view(schema), run, _Site())
 
+    def fits(
+        self, schema: Mapping[str, Any], value: Any, direction: Direction = "response"
+    ) -> bool:
+        """Whether `value` validates against `schema` as openapi-core would judge it."""
+        return self._validators.fits(schema, value, direction)
+
     def _run(self, key: str, context: Mapping[str, str] | None, direction: Direction) -> _Run:
         return _Run(f"{self._seed}|{key}", EchoTable(context), direction)
 

@@ -8,6 +8,7 @@ per-request cost then does not grow with the size of the document. Views are bui
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -16,16 +17,18 @@ from typing import Any
 import orjson
 from openapi_core import Config, OpenAPI
 from openapi_core.deserializing.media_types.datatypes import MediaTypeDeserializersDict
+from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.validation.request.validators import (
     V30RequestBodyValidator,
     V30RequestParametersValidator,
 )
 from openapi_core.validation.response.validators import V30ResponseValidator
 
-from mock_server.messages import MockRequest, MockResponse
+from mock_server.messages import JSON_MEDIA_TYPE, MockRequest, MockResponse
 from mock_server.spec.index import Operation
 from mock_server.validation.adapters import OpenAPIRequest, OpenAPIResponse
 from mock_server.validation.drf_errors import problem_from_body_error, problem_from_parameter_error
+from mock_server.validation.forms import FORM_MEDIA_TYPES, form_as_json
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class RequestProblem:
 
 
 def _json_bytes(value: bytes) -> Any:
-    return orjson.loads(value)
+    # The standard parser: orjson turns integers wider than 64 bits into floats.
+    return json.loads(value)
 
 
 # openapi-core only knows application/json; SCIM bodies are JSON too.
@@ -85,23 +89,40 @@ class ContractValidator:
     def check_request(self, operation: Operation, request: MockRequest) -> RequestProblem | None:
         """The first reason to refuse `request`, in the order DRF would find it, or None."""
         validators = self._for(operation)
-        adapted = OpenAPIRequest(request)
-        for error in validators.parameters.iter_errors(adapted):
+        checked = OpenAPIRequest(_without_empty(request, operation))
+        for error in validators.parameters.iter_errors(checked):
+            if isinstance(error.__cause__, EmptyQueryParameterValue):
+                continue  # a required parameter sent empty: the view decides, as in DRF
             status, body = problem_from_parameter_error(error, operation)
             return RequestProblem(status, body)
         declared_body = operation.request_body
         if declared_body is None:
             return None
-        unsupported = _unsupported_media_type(declared_body, request)
-        if unsupported is not None:
-            return unsupported
-        if not request.body:
-            # DRF reads an empty body as `{}`: required fields are then reported one by one.
-            adapted = OpenAPIRequest(replace(request, headers=_JSON_HEADERS, body=b"{}"))
-        for error in validators.body.iter_errors(adapted):
+        normalised = self._body_as_json(declared_body, request)
+        if isinstance(normalised, RequestProblem):
+            return normalised
+        for error in validators.body.iter_errors(OpenAPIRequest(normalised)):
             status, body = problem_from_body_error(error, request)
             return RequestProblem(status, body)
         return None
+
+    def _body_as_json(
+        self, declared_body: Mapping[str, Any], request: MockRequest
+    ) -> MockRequest | RequestProblem:
+        """The body as DRF's parsers would hand it to the serializer, as a JSON request."""
+        if not request.body:
+            # DRF reads an empty body as `{}`: required fields are then reported one by one.
+            return replace(request, headers=_JSON_HEADERS, body=b"{}")
+        request = _as_declared_json(declared_body, request)
+        unsupported = _unsupported_media_type(declared_body, request)
+        if unsupported is not None:
+            return unsupported
+        try:
+            as_json = form_as_json(self._document, declared_body.get("content", {}), request)
+        except Exception as error:
+            kind = "Multipart form" if "multipart" in request.media_type else "Form"
+            return RequestProblem(400, {"detail": f"{kind} parse error - {error}"})
+        return as_json or request
 
     def response_problems(
         self, operation: Operation, request: MockRequest, response: MockResponse
@@ -117,8 +138,17 @@ class ContractValidator:
 _JSON_HEADERS = {"content-type": "application/json"}
 
 
+def _without_empty(request: MockRequest, operation: Operation) -> MockRequest:
+    """django-filter treats an optional `?name=` as no value; openapi-core would reject it."""
+    if all(value for _, value in request.query):
+        return request
+    required = {p["name"] for p in operation.parameters if p.get("required")}
+    kept = tuple((k, v) for k, v in request.query if v or k in required)
+    return replace(request, query=kept)
+
+
 def _unsupported_media_type(body: Mapping[str, Any], request: MockRequest) -> RequestProblem | None:
-    """DRF parses JSON, forms and multipart; the document's `*/*` does not widen that."""
+    """DRF parses JSON, forms and multipart; anything else is a 415."""
     if not request.body:
         return None
     declared = {media.split(";", 1)[0].strip().lower() for media in body.get("content", {})}
@@ -127,6 +157,24 @@ def _unsupported_media_type(body: Mapping[str, Any], request: MockRequest) -> Re
         return None
     shown = request.media_type or ""
     return RequestProblem(415, {"detail": f'Unsupported media type "{shown}" in request.'})
+
+
+def _as_declared_json(body: Mapping[str, Any], request: MockRequest) -> MockRequest:
+    """Under a declared `*/*`, a body of another media type that is JSON is read as JSON.
+
+    The document says such operations take any media type; DRF's JSON parser is the one that
+    can read what clients send there. A body that is not JSON stays as it is (and gets a 415).
+    """
+    content = body.get("content", {})
+    if "*/*" not in content or JSON_MEDIA_TYPE not in content or not request.body:
+        return request
+    if request.media_type in content or request.media_type in FORM_MEDIA_TYPES:
+        return request
+    try:
+        orjson.loads(request.body)
+    except orjson.JSONDecodeError:
+        return request
+    return replace(request, headers={**request.headers, "content-type": JSON_MEDIA_TYPE})
 
 
 def _describe(error: Exception) -> str:

@@ -95,9 +95,10 @@ def field_errors(errors: Iterable[ValidationError]) -> dict[str, Any]:
                 break
             node = child
         else:
-            node.setdefault(path[-1], [])
-            if isinstance(node[path[-1]], list):
-                node[path[-1]].append(drf_message(error))
+            messages = node.setdefault(path[-1], [])
+            message = drf_message(error)
+            if isinstance(messages, list) and message not in messages:
+                messages.append(message)
     return result
 
 

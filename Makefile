@@ -1,0 +1,51 @@
+# One command to run the mock, one to test it; each creates the environment it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ARGS ?=
+# Examples schemathesis tries per operation in `make test`; `make contract-deep` tries more.
+CONTRACT_EXAMPLES ?= 3
+DEEP_EXAMPLES ?= 50
+
+.PHONY: run test unit contract contract-deep lint format bench-startup clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## serve the mock on http://127.0.0.1:8000 (pass options with ARGS="--seed 7 --port 9000")
+	$(BIN)/ibl-mock serve $(ARGS)
+
+test: $(STAMP)  ## lint, type-check and the whole test suite (unit, integration, contract)
+	$(MAKE) --no-print-directory lint
+	IBL_MOCK_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -n 2 -q
+
+unit: $(STAMP)  ## the fast tests only (no schemathesis)
+	$(BIN)/python -m pytest -n 2 -q tests/unit tests/integration
+
+contract: $(STAMP)  ## schemathesis over every operation
+	IBL_MOCK_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract
+
+contract-deep: $(STAMP)  ## schemathesis with DEEP_EXAMPLES examples per operation (slow)
+	IBL_MOCK_CONTRACT_EXAMPLES=$(DEEP_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check mock_server tests bench
+	$(BIN)/ruff format --check mock_server tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix mock_server tests bench
+	$(BIN)/ruff format mock_server tests bench
+
+bench-startup: $(STAMP)  ## start-up time and peak memory, cold and warm cache
+	$(BIN)/python bench/startup.py
+
+clean:  ## remove the environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
