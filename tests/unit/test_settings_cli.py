@@ -1,0 +1,175 @@
+"""Options: defaults, then IBL_MOCK_* variables, then the command line; every one documented."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from mock_server.cli import build_parser, main
+from mock_server.settings import ENV_PREFIX, Settings
+from mock_server.spec.loader import DEFAULT_SPEC_PATH
+
+SERVE_OPTIONS = (
+    "--host",
+    "--port",
+    "--seed",
+    "--spec",
+    "--validate-responses",
+    "--no-cors",
+    "--no-cache",
+    "--log-level",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env()
+    assert settings == Settings()
+    assert (settings.host, settings.port, settings.seed) == ("127.0.0.1", 8000, 0)
+    assert settings.spec_path == DEFAULT_SPEC_PATH
+    assert (settings.validate_responses, settings.cors, settings.use_spec_cache) == (
+        False,
+        True,
+        True,
+    )
+    assert settings.log_level == "info"
+
+
+def test_environment_overrides_defaults_and_is_typed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("IBL_MOCK_HOST", "0.0.0.0")
+    monkeypatch.setenv("IBL_MOCK_PORT", "9001")
+    monkeypatch.setenv("IBL_MOCK_SEED", "7")
+    monkeypatch.setenv("IBL_MOCK_SPEC_PATH", str(tmp_path / "doc.yaml"))
+    monkeypatch.setenv("IBL_MOCK_VALIDATE_RESPONSES", "yes")
+    monkeypatch.setenv("IBL_MOCK_CORS", "false")
+    monkeypatch.setenv("IBL_MOCK_USE_SPEC_CACHE", "0")
+    monkeypatch.setenv("IBL_MOCK_LOG_LEVEL", "debug")
+    settings = Settings.from_env()
+    assert settings == Settings(
+        host="0.0.0.0",
+        port=9001,
+        seed=7,
+        spec_path=tmp_path / "doc.yaml",
+        validate_responses=True,
+        cors=False,
+        use_spec_cache=False,
+        log_level="debug",
+    )
+    assert isinstance(settings.port, int) and isinstance(settings.spec_path, Path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        *[("1", True), ("true", True), ("TRUE", True), (" on ", True), ("yes", True)],
+        *[("0", False), ("false", False), ("no", False), ("off", False), ("", False)],
+    ],
+)
+def test_boolean_variables(monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool) -> None:
+    monkeypatch.setenv("IBL_MOCK_VALIDATE_RESPONSES", raw)
+    assert Settings.from_env().validate_responses is expected
+
+
+def test_explicit_overrides_beat_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IBL_MOCK_PORT", "9001")
+    monkeypatch.setenv("IBL_MOCK_SEED", "7")
+    monkeypatch.setenv("IBL_MOCK_CORS", "true")
+    settings = Settings.from_env(port=9100, cors=False, seed=None)
+    assert settings.port == 9100  # override wins
+    assert settings.cors is False  # a False override is still an override
+    assert settings.seed == 7  # None means "not given": the environment stands
+
+
+def _serve(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["serve", *argv])
+
+
+def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
+    args = _serve(
+        "--host",
+        "::1",
+        "--port",
+        "9002",
+        "--seed",
+        "11",
+        "--spec",
+        str(tmp_path / "x.yaml"),
+        "--validate-responses",
+        "--no-cors",
+        "--no-cache",
+        "--log-level",
+        "warning",
+    )
+    options = {key: value for key, value in vars(args).items() if key != "command"}
+    assert options == {
+        "host": "::1",
+        "port": 9002,
+        "seed": 11,
+        "spec_path": tmp_path / "x.yaml",
+        "validate_responses": True,
+        "cors": False,
+        "use_spec_cache": False,
+        "log_level": "warning",
+    }
+    assert Settings.from_env(**options) == Settings(**options)
+
+
+def test_every_setting_has_a_command_line_option_and_vice_versa() -> None:
+    options = {key for key in vars(_serve()) if key != "command"}
+    assert options == {option.name for option in fields(Settings)}
+
+
+def test_options_left_out_leave_the_environment_in_charge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IBL_MOCK_CORS", "false")
+    monkeypatch.setenv("IBL_MOCK_PORT", "9003")
+    options = {key: value for key, value in vars(_serve("--seed", "3")).items()}
+    options.pop("command")
+    assert all(value is None for key, value in options.items() if key != "seed")
+    settings = Settings.from_env(**options)
+    assert (settings.cors, settings.port, settings.seed) == (False, 9003, 3)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["serve", "--port", "eighty"], ["serve", "--log-level", "loud"], ["serve", "--nope"], []],
+)
+def test_bad_command_lines_exit_with_usage(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    assert raised.value.code == 2
+
+
+def _cli(*argv: str) -> str:
+    script = Path(sys.executable).with_name("ibl-mock")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "mock_server"]
+    result = subprocess.run(
+        [*command, *argv], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_help_mentions_every_option() -> None:
+    top = _cli("--help")
+    assert "serve" in top and "--version" in top
+    serve = _cli("serve", "--help")
+    for option in SERVE_OPTIONS:
+        assert option in serve, option
+    assert "X-Mock-Response-Problems" in serve.replace("\n", " ").replace("  ", " ")
+    assert _cli("--version").startswith("ibl-mock ")
