@@ -21,7 +21,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,7 +33,7 @@ from mock_server.routing import (
     OperationResolver,
     OperationsMiddleware,
     PathRoutingMiddleware,
-    router_from_document,
+    router_from_index,
     routing_view,
 )
 from mock_server.settings import Settings
@@ -64,7 +64,7 @@ class MockApplication:
             seed=settings.seed,
             validate_responses=settings.validate_responses,
         )
-        self.router = router_from_document(self.loaded.document)
+        self.router = router_from_index(self.engine.index)
         self.asgi = self._build()
 
     @property
@@ -127,8 +127,11 @@ class MockApplication:
         if match is None and not path.endswith("/") and request.method in ("GET", "HEAD"):
             slashed = self.router.match(path + "/", "GET")
             if slashed is not None:
+                # The path as sent, still percent-encoded: decoding it would name another
+                # resource (`%2541` is the org "%41", not "A").
+                raw = request.scope.get("raw_path", path.encode()).decode("latin-1")
                 query = f"?{request.url.query}" if request.url.query else ""
-                return RedirectResponse(path + "/" + query, status_code=301)
+                return Response(status_code=301, headers={"Location": raw + "/" + query})
         return unrouted_response(request.scope, match)
 
     async def _openapi_json(self, request: Request) -> Response:
@@ -168,12 +171,25 @@ def unrouted_response(scope: Scope, router_match: RouteMatch | None) -> Response
         if "GET" in allowed:
             allowed.append("HEAD")
         allowed.append("OPTIONS")
+        if method == "OPTIONS":
+            return _options_response(router_match.template, allowed)
         return JSONResponse(
             {"detail": f'Method "{method}" not allowed.'},
             status_code=405,
             headers={"Allow": ", ".join(allowed)},
         )
     return JSONResponse({"detail": "Not found."}, status_code=404)
+
+
+def _options_response(template: str, allowed: list[str]) -> Response:
+    """DRF answers OPTIONS on any view with 200, its Allow list and its metadata."""
+    metadata = {
+        "name": template,
+        "description": "",
+        "renders": ["application/json"],
+        "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
+    }
+    return JSONResponse(metadata, headers={"Allow": ", ".join(allowed)})
 
 
 def create_app(settings: Settings | None = None) -> ConnexionMiddleware:

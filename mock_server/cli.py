@@ -22,7 +22,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ibl-mock",
-        description="A stateful mock of the ibl.ai platform API, served from its OpenAPI document.",
+        description="A mock of the ibl.ai platform API, served from its OpenAPI document.",
     )
     parser.add_argument("--version", action="version", version=f"ibl-mock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -10,10 +10,13 @@ trying a literal child before a parameter child and backtracking when a branch d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from mock_server.spec.index import is_template_segment, segments
+from mock_server.spec.index import is_template_segment, segments, specificity_key
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 @dataclass
@@ -91,18 +94,23 @@ def _find(
         if found is not None:
             return found
     # An integer parameter takes only an integer segment; a string parameter takes any segment.
-    candidates = (node.integer_param if _is_integer(segment) else None, node.string_param)
-    for child in candidates:
-        if child is not None:
-            values.append(segment)
-            found = _find(child, parts, depth + 1, values, slash)
-            values.pop()
-            if found is not None:
-                return found
-    return None
+    # Both rank alike in specificity, so when both branches match, later segments decide
+    # (as in `route_order`); on a tie the integer template, the narrower one, wins.
+    best: tuple[_Leaf, list[str]] | None = None
+    for child in (node.integer_param if _is_integer(segment) else None, node.string_param):
+        if child is None:
+            continue
+        values.append(segment)
+        found = _find(child, parts, depth + 1, values, slash)
+        values.pop()
+        if found is not None and (
+            best is None or specificity_key(found[0].template) < specificity_key(best[0].template)
+        ):
+            best = found
+    return best
 
 
 def _is_integer(segment: str) -> bool:
-    # Negative too: the document declares plain `type: integer` path parameters.
-    digits = segment[1:] if segment.startswith("-") else segment
-    return digits.isdigit()
+    # ASCII digits only (str.isdigit takes '²' and '٣'); negative too, as the document
+    # declares plain `type: integer` path parameters.
+    return _INTEGER.fullmatch(segment) is not None

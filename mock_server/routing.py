@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connexion.http_facts import METHODS
 from connexion.middleware.abstract import (
     ROUTING_CONTEXT,
     RoutedAPI,
@@ -54,19 +53,20 @@ def routing_view(index: OperationIndex, info: dict[str, Any]) -> dict[str, Any]:
     return {"openapi": "3.0.3", "info": info, "paths": paths}
 
 
-def router_from_document(document: Mapping[str, Any]) -> PathRouter:
+def router_from_index(index: OperationIndex) -> PathRouter:
     router = PathRouter()
-    for path, item in document.get("paths", {}).items():
-        for method, operation in item.items():
-            if method not in METHODS:
-                continue
-            integers = [
-                p["name"]
-                for p in operation.get("parameters", [])
-                if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
-            ]
-            router.add(path, method, operation["operationId"], integers)
+    for operation in index:
+        integers = [
+            p["name"]
+            for p in operation.parameters
+            if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+        ]
+        router.add(operation.path, operation.method, operation.operation_id, integers)
     return router
+
+
+def router_from_document(document: Mapping[str, Any]) -> PathRouter:
+    return router_from_index(OperationIndex.from_document(document))
 
 
 class OperationResolver(Resolver):
@@ -97,8 +97,9 @@ class PathRoutingMiddleware(SpecMiddleware):
     def add_api(
         self, specification: Specification, path_router: PathRouter | None = None, **kwargs: Any
     ) -> None:
-        """Route with the application's own router when given (it also serves APPEND_SLASH)."""
-        self.router = path_router or router_from_document(specification)
+        """Route with the application's router (built from the full document's index, which
+        also serves APPEND_SLASH); the routing view Connexion holds is enough otherwise."""
+        self.router = path_router or router_from_document(specification.raw)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

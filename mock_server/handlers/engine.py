@@ -10,6 +10,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from mock_server.handlers.negotiation import choose_media_type
 from mock_server.messages import MockRequest, MockResponse
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref
 from mock_server.synthesis import Synthesizer
-from mock_server.validation import ContractValidator
+from mock_server.validation import ContractValidator, RequestProblem
 
 log = logging.getLogger("ibl_mock")
 
@@ -51,6 +52,11 @@ class _BoundedCache:
                 self._items.popitem(last=False)
 
 
+def problem_declared(operation: Operation, problem: RequestProblem) -> bool:
+    """Whether the document declares the status of a refusal (then its body is checked too)."""
+    return str(problem.status) in operation.responses
+
+
 class MockEngine:
     def __init__(
         self,
@@ -69,6 +75,8 @@ class MockEngine:
 
     def handle(self, operation_id: str, request: MockRequest) -> MockResponse:
         operation = self.index.by_id[operation_id]
+        if request.method != operation.method:  # HEAD answered by the GET operation
+            request = replace(request, method=operation.method)
         problem = self.validator.check_request(operation, request)
         if problem is not None:
             body = shaped_error(
@@ -82,7 +90,7 @@ class MockEngine:
             response = MockResponse(problem.status, orjson.dumps(body))
         else:
             response = self._success(operation, request)
-        if self.validate_responses:
+        if self.validate_responses and (problem is None or problem_declared(operation, problem)):
             self._check_response(operation, request, response)
         response.headers[OPERATION_HEADER] = operation_id
         return response

@@ -85,8 +85,6 @@ class Operation:
             return declared[0]
         return 204 if self.method == "delete" else 200
 
-    success_status = answer_status  # the name the tests in flight use; removed once they move
-
     @property
     def request_body(self) -> Mapping[str, Any] | None:
         body = self.definition.get("requestBody")

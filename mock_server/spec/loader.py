@@ -73,10 +73,13 @@ def load_document(
     sha256 = hashlib.sha256(raw).hexdigest()
     cache_file = (cache_dir or default_cache_dir()) / f"{_cache_key(sha256)}.json"
     if use_cache and cache_file.is_file():
-        cached = orjson.loads(cache_file.read_bytes())
-        return LoadedDocument(
-            cached["document"], sha256, path, cached["patches_applied"], from_cache=True
-        )
+        try:
+            cached = orjson.loads(cache_file.read_bytes())
+            return LoadedDocument(
+                cached["document"], sha256, path, cached["patches_applied"], from_cache=True
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, OSError):
+            pass  # a damaged entry is rebuilt below
     document = _parse(raw, path)
     applied = apply_patches(document)
     if use_cache:

@@ -131,11 +131,6 @@ def test_the_default_document_is_ibl_data_manager(mock_app: MockApplication) -> 
     assert mock_app.loaded.path.name == "ibl-data-manager.yaml"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader.load_document trusts any file under the cache key: a damaged entry raises "
-    "orjson.JSONDecodeError (or KeyError) instead of being parsed afresh and rewritten",
-)
 def test_a_damaged_cache_entry_is_rebuilt(spec: Path, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     good = load_document(spec, cache_dir=cache_dir)

@@ -106,11 +106,6 @@ def test_a_non_integer_goes_to_the_string_sibling() -> None:
     assert operation_at(built, "/items/forty-two/") == "by_slug"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router._find tests integer segments with str.isdigit(), which is true for '٣' and "
-    "'²'; Django's int converter (and the document's integer) means [0-9]+ only",
-)
 @pytest.mark.parametrize("segment", ["\u0663", "\u00b2", "\uff17"])
 def test_non_ascii_digits_are_not_integers(segment: str) -> None:
     built = router(
@@ -200,13 +195,6 @@ def test_router_from_document_knows_integer_parameters() -> None:
     assert operation_at(built, "/a/three/") == "by_slug"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing.router_from_document reads only operation-level, inline parameters: an "
-    "integer path parameter declared on the path item, or through $ref, is routed as a string, "
-    "so /a/{id}/ and its string sibling /a/{slug}/ share one trie leaf, where the later GET "
-    "overwrites the earlier: /a/3/ reaches by_slug (with its value under the name 'id')",
-)
 @pytest.mark.parametrize("where", ["path-item", "ref"])
 def test_router_from_document_knows_shared_and_referenced_parameters(where: str) -> None:
     slug = {
@@ -229,11 +217,6 @@ def test_router_from_document_knows_shared_and_referenced_parameters(where: str)
     assert operation_at(built, "/a/three/") == "by_slug"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing.router_from_document indexes operation['operationId'] (KeyError) while "
-    "OperationIndex names an operation without one '<method>_<path>'",
-)
 def test_router_from_document_accepts_operations_without_an_id() -> None:
     document = _document({"/a/": {"get": {"responses": {}}}})
     expected = OperationIndex.from_document(document).by_path["/a/"]["get"].operation_id
@@ -393,13 +376,6 @@ def test_with_string_parameters_the_router_picks_the_smallest_specificity_key(
         assert match.template == next(t for t in route_order(templates) if _matches(t, path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router._find prefers an integer parameter to a string one at the first segment where "
-    "they meet and never reconsiders, so a literal at a later segment loses; route_order "
-    "(specificity_key), which the app hands Connexion, picks the other template. No two "
-    "templates of the vendored document meet this way (checked in the integration suite)",
-)
 def test_a_later_literal_beats_an_earlier_integer_preference() -> None:
     templates = ["/a/{i1}/{s2}/", "/a/{s1}/b/"]
     built = _build(templates)
