@@ -1,0 +1,53 @@
+"""The `Store` interface: what the handlers may ask of wherever records live.
+
+A record belongs to one resource type (e.g. "Mentor") and one scope: the canonical path
+parameters above it when it was created (e.g. {"tenant": "acme", "user": "bob"}). A lookup from
+a scope sees the records whose scope contains it: an org-wide list shows the mentors every user
+of that org created, a user's list only that user's, another org's nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Scope = Mapping[str, str]
+
+
+@dataclass
+class Record:
+    resource: str
+    scope: dict[str, str]
+    data: dict[str, Any]
+
+    def visible_from(self, scope: Scope) -> bool:
+        return all(self.scope.get(name) == value for name, value in scope.items())
+
+
+class Store(Protocol):
+    def find(self, resource: str, scope: Scope) -> list[Record]:
+        """Records of `resource` visible from `scope`, oldest first."""
+        ...
+
+    def get(self, resource: str, scope: Scope, field: str, value: str) -> Record | None:
+        """The visible record whose `field` equals `value` (compared as text), if any."""
+        ...
+
+    def add(self, resource: str, scope: Scope, data: dict[str, Any]) -> Record: ...
+
+    def remove(self, record: Record) -> None: ...
+
+    def next_id(self, resource: str) -> int:
+        """A new integer id for `resource`, above every id it has held."""
+        ...
+
+    def is_deleted(self, resource: str, field: str, value: str) -> bool:
+        """Whether a record of `resource` with that key was deleted (so it stays gone)."""
+        ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def snapshot(self) -> object: ...
+
+    def restore(self, snapshot: object) -> None: ...

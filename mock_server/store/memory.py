@@ -1,0 +1,87 @@
+"""The default `Store`: dicts in memory, one lock, snapshots for reset."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.store.base import Record, Scope
+
+
+class InMemoryStore:
+    """Thread-safe: every method holds the lock, so concurrent requests see whole changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._records: dict[str, list[Record]] = defaultdict(list)
+        self._ids: dict[str, int] = defaultdict(int)
+        self._deleted: set[tuple[str, str, str]] = set()
+
+    def find(self, resource: str, scope: Scope) -> list[Record]:
+        with self._lock:
+            return [r for r in self._records.get(resource, ()) if r.visible_from(scope)]
+
+    def get(self, resource: str, scope: Scope, field: str, value: str) -> Record | None:
+        with self._lock:
+            for record in self._records.get(resource, ()):
+                if str(record.data.get(field)) == value and record.visible_from(scope):
+                    return record
+            return None
+
+    def add(self, resource: str, scope: Scope, data: dict[str, Any]) -> Record:
+        record = Record(resource, dict(scope), data)
+        with self._lock:
+            self._records[resource].append(record)
+            identifier = data.get("id")
+            if isinstance(identifier, int) and identifier > self._ids[resource]:
+                self._ids[resource] = identifier
+        return record
+
+    def remove(self, record: Record) -> None:
+        with self._lock:
+            records = self._records.get(record.resource, [])
+            if record in records:
+                records.remove(record)
+            for field in ("id", "unique_id", "slug", "name", "username", "uuid"):
+                if field in record.data:
+                    self._deleted.add((record.resource, field, str(record.data[field])))
+
+    def next_id(self, resource: str) -> int:
+        with self._lock:
+            self._ids[resource] += 1
+            return self._ids[resource]
+
+    def is_deleted(self, resource: str, field: str, value: str) -> bool:
+        with self._lock:
+            return (resource, field, value) in self._deleted
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                name: len(records) for name, records in sorted(self._records.items()) if records
+            }
+
+    def snapshot(self) -> object:
+        with self._lock:
+            return copy.deepcopy(
+                _Snapshot(dict(self._records), dict(self._ids), set(self._deleted))
+            )
+
+    def restore(self, snapshot: object) -> None:
+        if not isinstance(snapshot, _Snapshot):
+            raise TypeError("not a snapshot of an InMemoryStore")
+        saved = copy.deepcopy(snapshot)
+        with self._lock:
+            self._records = defaultdict(list, saved.records)
+            self._ids = defaultdict(int, saved.ids)
+            self._deleted = saved.deleted
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    records: dict[str, list[Record]]
+    ids: dict[str, int]
+    deleted: set[tuple[str, str, str]]
