@@ -143,15 +143,25 @@ def pattern_string(
     return value
 
 
-def integer_value(
-    schema: Mapping[str, Any], draw: Draw, preferred: tuple[float, float] = DEFAULT_INTEGERS
-) -> int:
-    low, high = _bounds(schema, preferred, integral=True)
+def _multiple_within(
+    schema: Mapping[str, Any], low: float, high: float, draw: Draw
+) -> float | None:
+    """A multiple of the schema's `multipleOf` inside [low, high], if it has one that fits."""
     step = schema.get("multipleOf")
     if isinstance(step, int | float) and step > 0:
         first, last = math.ceil(low / step), math.floor(high / step)
         if first <= last:
-            return int(draw.rng.randint(first, last) * step)
+            return draw.rng.randint(first, last) * step
+    return None
+
+
+def integer_value(
+    schema: Mapping[str, Any], draw: Draw, preferred: tuple[float, float] = DEFAULT_INTEGERS
+) -> int:
+    low, high = _bounds(schema, preferred, integral=True)
+    multiple = _multiple_within(schema, low, high, draw)
+    if multiple is not None:
+        return int(multiple)
     return draw.rng.randint(int(low), int(high))
 
 
@@ -159,11 +169,9 @@ def number_value(
     schema: Mapping[str, Any], draw: Draw, preferred: tuple[float, float] = DEFAULT_NUMBERS
 ) -> float:
     low, high = _bounds(schema, preferred, integral=False)
-    step = schema.get("multipleOf")
-    if isinstance(step, int | float) and step > 0:
-        first, last = math.ceil(low / step), math.floor(high / step)
-        if first <= last:
-            return float(draw.rng.randint(first, last) * step)
+    multiple = _multiple_within(schema, low, high, draw)
+    if multiple is not None:
+        return float(multiple)
     value = round(draw.rng.uniform(low, high), 2)
     return value if low <= value <= high else (low + high) / 2
 
