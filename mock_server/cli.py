@@ -74,18 +74,43 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="server log level (default info)",
     )
+    resources = commands.add_parser(
+        "resources", help="summarise the resource model inferred from the document"
+    )
+    resources.add_argument(
+        "--spec", type=Path, default=None, dest="spec_path", help="OpenAPI document to read"
+    )
+    resources.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="one line per operation: its kind, verb, resource type, scope and id",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    options = {key: value for key, value in vars(args).items() if key != "command"}
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "verbose")}
     settings = Settings.from_env(**options)
     if args.command == "serve":
         from mock_server.server import serve
 
         return serve(settings, started=_STARTED)
+    if args.command == "resources":
+        return print_resources(settings, verbose=args.verbose)
     return 2
+
+
+def print_resources(settings: Settings, *, verbose: bool) -> int:
+    from mock_server.model import describe, infer_resources
+    from mock_server.spec import load_document
+    from mock_server.spec.index import OperationIndex
+
+    document = load_document(settings.spec_path, use_cache=settings.use_spec_cache).document
+    model = infer_resources(OperationIndex.from_document(document), document)
+    print(describe(model, verbose=verbose))
+    return 0
 
 
 if __name__ == "__main__":

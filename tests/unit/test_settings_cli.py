@@ -173,3 +173,22 @@ def test_help_mentions_every_option() -> None:
         assert option in serve, option
     assert "X-Mock-Response-Problems" in serve.replace("\n", " ").replace("  ", " ")
     assert _cli("--version").startswith("ibl-mock ")
+
+
+def test_resources_command_summarises_the_inferred_model(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mock_server.cli import main
+
+    assert main(["resources"]) == 0
+    summary = capsys.readouterr().out
+    assert summary.startswith("1176 operations: collection ")
+    for kind in ("collection", "item", "singleton", "action", "view"):
+        assert f"{kind} " in summary
+    assert main(["resources", "--verbose"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(
+        "/custom-instruction/ -> singleton/create" in line and line.startswith("POST")
+        for line in lines
+    )
+    assert len(lines) == 3 + 1176
