@@ -1,0 +1,110 @@
+"""The published TypeScript client (@iblai/iblai-api 4.90.4-ai), unchanged, under node.
+
+`ts/session.mjs` performs a create/read/update/list session through the client's services and
+prints every answer as JSON; this module installs the pinned client when `node_modules` is
+missing (a clean clone), runs the script against a fresh mock and checks what it printed.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+TS_DIR = pathlib.Path(__file__).resolve().parent / "ts"
+PACKAGE = "@iblai/iblai-api"
+VERSION = "4.90.4-ai"
+ORG = "main"
+USER_ID = "ts-session-user"
+
+
+def _installed_version() -> str | None:
+    manifest = TS_DIR / "node_modules" / PACKAGE / "package.json"
+    if not manifest.is_file():
+        return None
+    return str(json.loads(manifest.read_text(encoding="utf-8")).get("version"))
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed to run the TypeScript client (not on PATH)")
+    if _installed_version() != VERSION:
+        install = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund"],
+            cwd=TS_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert install.returncode == 0, f"npm install failed:\n{install.stdout}\n{install.stderr}"
+    assert _installed_version() == VERSION, f"{PACKAGE} {_installed_version()} is installed"
+    return node
+
+
+@pytest.fixture(scope="module")
+def session(node: str, mock_server_url: str) -> dict[str, Any]:
+    run = subprocess.run(
+        [node, "session.mjs", mock_server_url, ORG, USER_ID],
+        cwd=TS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    try:
+        output: dict[str, Any] = json.loads(run.stdout)
+    except ValueError:
+        pytest.fail(
+            f"session.mjs printed no JSON (exit {run.returncode}):\n{run.stdout}{run.stderr}"
+        )
+    assert output["failed"] is None, (
+        f"step {output['failed']} failed: {json.dumps(output['steps'][output['failed']])}"
+    )
+    assert run.returncode == 0, run.stderr
+    return output
+
+
+def test_custom_instruction_create_read_update_read(session: dict[str, Any]) -> None:
+    steps = session["steps"]
+    created = steps["instructionCreate"]
+    assert isinstance(created["id"], int)
+    assert created["about_user"] == "I build web frontends."
+    assert created["mentor_tone"] == "Direct"
+    assert created["profession"] == "Frontend engineer"
+    assert created["desired_mentor_traits"] == "direct,practical"
+    assert steps["instructionRead"] == created
+
+    updated = steps["instructionUpdate"]
+    assert updated == {
+        **created,
+        "about_user": "I build web frontends and design systems.",
+        "profession": "Staff engineer",
+    }
+    assert steps["instructionReadAgain"] == updated
+
+
+def test_disclaimer_agreement_create_then_list_contains_it(session: dict[str, Any]) -> None:
+    steps = session["steps"]
+    created = steps["agreementCreate"]
+    assert set(created) == {"id", "user", "disclaimer", "agreed_at", "platform_key", "user_id"}
+    assert isinstance(created["id"], int)
+    assert isinstance(created["user"], int)
+    assert created["disclaimer"] == session["disclaimer"]
+    assert created["platform_key"] == ORG
+    assert created["user_id"] == USER_ID
+
+    listed = steps["agreementList"]
+    assert listed["count"] == len(listed["results"])
+    assert [a for a in listed["results"] if a["id"] == created["id"]] == [created]
+
+    filtered = steps["agreementFiltered"]
+    assert filtered["count"] == 1
+    assert filtered["results"] == [created]
+    assert steps["agreementRead"] == created
