@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from typing import Any
 
 import orjson
 import yaml
@@ -25,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.fixtures import load_world, seed_world
 from mock_server.handlers import MockEngine
 from mock_server.messages import MockRequest, MockResponse
 from mock_server.router import RouteMatch
@@ -65,6 +67,9 @@ class MockApplication:
             validate_responses=settings.validate_responses,
         )
         self.router = router_from_index(self.engine.index)
+        self.world = load_world(settings.fixtures_path, model=self.engine.model)
+        log.info("%s", seed_world(self.engine, self.world).summary())
+        self.seeded = self.engine.store.snapshot()
         self.asgi = self._build()
 
     @property
@@ -76,6 +81,8 @@ class MockApplication:
             routes=[
                 Route("/openapi.json", self._openapi_json, methods=["GET"]),
                 Route("/openapi.yaml", self._openapi_yaml, methods=["GET"]),
+                Route("/__mock__/reset", self._reset, methods=["POST"]),
+                Route("/__mock__/state", self._state, methods=["GET"]),
             ],
             exception_handlers={404: self._unrouted, 405: self._unrouted},
         )
@@ -133,6 +140,18 @@ class MockApplication:
                 query = f"?{request.url.query}" if request.url.query else ""
                 return Response(status_code=301, headers={"Location": raw + "/" + query})
         return unrouted_response(request.scope, match)
+
+    async def _reset(self, request: Request) -> Response:
+        """Back to the seeded world: what tests and demos start each run from."""
+        self.engine.store.restore(self.seeded)
+        return JSONResponse({"detail": "Reset to the seeded state.", **self._summary()})
+
+    async def _state(self, request: Request) -> Response:
+        return JSONResponse(self._summary())
+
+    def _summary(self) -> dict[str, Any]:
+        counts = self.engine.store.counts()
+        return {"records": sum(counts.values()), "resources": counts}
 
     async def _openapi_json(self, request: Request) -> Response:
         return Response(self._openapi_json_bytes, media_type="application/json")

@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="OpenAPI document to serve (default: the vendored ibl-data-manager document)",
     )
     serve.add_argument(
+        "--fixtures",
+        type=Path,
+        default=None,
+        dest="fixtures_path",
+        help="the world to start with (default: fixtures/world.yaml)",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_const",
         const=True,

@@ -6,10 +6,23 @@ Only the web adapter (`app.py`) builds these from Starlette objects, so the core
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
 
 JSON_MEDIA_TYPE = "application/json"
+
+
+def encode_json(value: Any) -> bytes:
+    """orjson, and the standard encoder for what orjson refuses: integers wider than 64 bits
+    and lone surrogates, both of which a client can send and so get stored and echoed."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from mock_server.fixtures.world import DEFAULT_WORLD_PATH
 from mock_server.spec.loader import DEFAULT_SPEC_PATH
 
 ENV_PREFIX = "IBL_MOCK_"
@@ -17,6 +18,7 @@ class Settings:
     port: int = 8000
     seed: int = 0
     spec_path: Path = field(default=DEFAULT_SPEC_PATH)
+    fixtures_path: Path = field(default=DEFAULT_WORLD_PATH)
     validate_responses: bool = False
     cors: bool = True
     use_spec_cache: bool = True

@@ -13,12 +13,17 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-import orjson
-
 from mock_server.handlers.errors import shaped_error
+from mock_server.handlers.listing import select
 from mock_server.handlers.negotiation import choose_media_type
-from mock_server.messages import MockRequest, MockResponse
+from mock_server.handlers.query import InvalidPage, Page
+from mock_server.handlers.records import RecordFactory
+from mock_server.handlers.rendering import render_state
+from mock_server.handlers.resources import ResourceHandlers, StateAnswer
+from mock_server.messages import MockRequest, MockResponse, encode_json
+from mock_server.model import OperationRole, infer_resources
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref
+from mock_server.store import InMemoryStore, Store
 from mock_server.synthesis import Synthesizer
 from mock_server.validation import ContractValidator, RequestProblem
 
@@ -65,11 +70,19 @@ class MockEngine:
         seed: int = 0,
         validate_responses: bool = False,
         index: OperationIndex | None = None,
+        store: Store | None = None,
     ) -> None:
         self.document = document
         self.index = index or OperationIndex.from_document(document)
         self.validator = ContractValidator(document)
         self.synthesizer = Synthesizer(document, seed=seed)
+        self.store = store or InMemoryStore()
+        self.model = infer_resources(self.index, document)
+        self.resources = ResourceHandlers(
+            self.model,
+            self.store,
+            RecordFactory(document, self.synthesizer, self.store, self.model, self.index),
+        )
         self.validate_responses = validate_responses
         self._bodies = _BoundedCache(4096)
 
@@ -79,21 +92,50 @@ class MockEngine:
             request = replace(request, method=operation.method)
         problem = self.validator.check_request(operation, request)
         if problem is not None:
-            body = shaped_error(
-                self.document,
-                self.synthesizer,
-                operation,
-                problem.status,
-                problem.body,
-                request.path_params,
-            )
-            response = MockResponse(problem.status, orjson.dumps(body))
+            response = self._error(operation, request, problem.status, problem.body)
         else:
-            response = self._success(operation, request)
+            role = self.resources.role(operation)
+            if role is None:
+                response = self._success(operation, request)
+            else:
+                body = self.validator.read_body(operation, request)
+                state = self.resources.answer(operation, role, request, body)
+                response = self._render(operation, role, request, state)
         if self.validate_responses and (problem is None or problem_declared(operation, problem)):
             self._check_response(operation, request, response)
         response.headers[OPERATION_HEADER] = operation_id
         return response
+
+    def _error(
+        self, operation: Operation, request: MockRequest, status: int, body: dict[str, Any]
+    ) -> MockResponse:
+        shaped = shaped_error(
+            self.document, self.synthesizer, operation, status, body, request.path_params
+        )
+        return MockResponse(status, encode_json(shaped))
+
+    def _render(
+        self, operation: Operation, role: OperationRole, request: MockRequest, state: StateAnswer
+    ) -> MockResponse:
+        if state.error is not None:
+            return self._error(operation, request, state.status, state.error)
+        page: Page | None = None
+        if state.records is not None:
+            state.records, chosen = select(operation, role, request, state.records)
+            if isinstance(chosen, InvalidPage):
+                return self._error(operation, request, 404, {"detail": chosen.detail})
+            page = chosen
+        declared = resolve_ref(self.document, operation.responses.get(str(state.status), {}))
+        content: Mapping[str, Any] = declared.get("content") or {}
+        if not content or state.status in BODILESS_STATUSES:
+            return MockResponse(state.status, b"", media_type=None)
+        media_type = choose_media_type(content, request.headers.get("accept", ""))
+        schema = content[media_type].get("schema", {})
+        key = f"{operation.operation_id}|{state.status}|{request.path}"
+        value = render_state(
+            self.document, self.synthesizer, schema, state, page, key, request.path_params
+        )
+        return MockResponse(state.status, encode_json(value), media_type=media_type)
 
     def _success(self, operation: Operation, request: MockRequest) -> MockResponse:
         status = operation.answer_status
@@ -108,7 +150,7 @@ class MockEngine:
             value = self.synthesizer.body(
                 content[media_type], key="|".join(key), context=request.path_params
             )
-            body = orjson.dumps(value)
+            body = encode_json(value)
             self._bodies.put(key, body)
         return MockResponse(status, body, media_type=media_type)
 

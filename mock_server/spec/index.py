@@ -52,6 +52,15 @@ def resolve_ref(document: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
+def object_properties(document: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An object schema's properties, including those its `allOf` parts contribute."""
+    schema = resolve_ref(document, schema)
+    properties: dict[str, Any] = dict(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        properties.update(object_properties(document, part))
+    return properties
+
+
 @dataclass(frozen=True)
 class Operation:
     """One operation of the document, with its references resolved one level."""

@@ -70,6 +70,47 @@ def drop_content_from_no_content_responses(document: Document) -> int:
 
 NO_CONTENT_STATUSES = frozenset({"204", "205", "304"})
 
+DRF_ERROR_SCHEMA = "DRFErrorBody"
+_NOT_FOUND_RESPONSE = {
+    "description": "Not found: no such record in this scope, or a page past the end",
+    "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{DRF_ERROR_SCHEMA}"}}
+    },
+}
+
+
+def declare_drf_not_found(document: Document) -> int:
+    """DRF answers 404 from every view that looks a record up, and from a page past the end.
+
+    drf-spectacular documents that 404 on a few operations only, so a client (and a contract
+    tester) would be told a deleted or foreign record cannot be missing. Every operation with a
+    path parameter or a `page` parameter gets DRF's 404 `{"detail": "..."}` where it declares none.
+    """
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        DRF_ERROR_SCHEMA,
+        {
+            "type": "object",
+            "description": 'Django REST Framework\'s error body: {"detail": "..."} or field errors',
+            "properties": {"detail": {"type": "string"}},
+            "additionalProperties": True,
+        },
+    )
+    changed = 0
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            looks_up = "{" in path or any(
+                isinstance(p, dict) and p.get("name") == "page" and p.get("in") == "query"
+                for p in operation.get("parameters", [])
+            )
+            if looks_up and "404" not in operation["responses"]:
+                operation["responses"]["404"] = _NOT_FOUND_RESPONSE
+                changed += 1
+    return changed
+
+
 PATCHES: tuple[Patch, ...] = (
     Patch(
         name="drop-defaults-that-violate-min-length",
@@ -80,6 +121,11 @@ PATCHES: tuple[Patch, ...] = (
         name="drop-content-from-no-content-responses",
         why="a 204 response cannot carry the body the document declares for it",
         apply=drop_content_from_no_content_responses,
+    ),
+    Patch(
+        name="declare-drf-not-found",
+        why="DRF's 404 for a missing record or page is documented on few operations",
+        apply=declare_drf_not_found,
     ),
 )
 

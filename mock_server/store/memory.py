@@ -19,6 +19,7 @@ class InMemoryStore:
         self._records: dict[str, list[Record]] = defaultdict(list)
         self._ids: dict[str, int] = defaultdict(int)
         self._deleted: set[tuple[str, str, str]] = set()
+        self._seeded: set[tuple[str, frozenset[tuple[str, str]]]] = set()
 
     def find(self, resource: str, scope: Scope) -> list[Record]:
         with self._lock:
@@ -58,6 +59,14 @@ class InMemoryStore:
         with self._lock:
             return (resource, field, value) in self._deleted
 
+    def claim_seed(self, resource: str, scope: Scope) -> bool:
+        key = (resource, frozenset(scope.items()))
+        with self._lock:
+            if key in self._seeded:
+                return False
+            self._seeded.add(key)
+            return True
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             return {
@@ -66,9 +75,10 @@ class InMemoryStore:
 
     def snapshot(self) -> object:
         with self._lock:
-            return copy.deepcopy(
-                _Snapshot(dict(self._records), dict(self._ids), set(self._deleted))
+            state = _Snapshot(
+                dict(self._records), dict(self._ids), set(self._deleted), set(self._seeded)
             )
+            return copy.deepcopy(state)
 
     def restore(self, snapshot: object) -> None:
         if not isinstance(snapshot, _Snapshot):
@@ -78,6 +88,7 @@ class InMemoryStore:
             self._records = defaultdict(list, saved.records)
             self._ids = defaultdict(int, saved.ids)
             self._deleted = saved.deleted
+            self._seeded = saved.seeded
 
 
 @dataclass(frozen=True)
@@ -85,3 +96,4 @@ class _Snapshot:
     records: dict[str, list[Record]]
     ids: dict[str, int]
     deleted: set[tuple[str, str, str]]
+    seeded: set[tuple[str, frozenset[tuple[str, str]]]]

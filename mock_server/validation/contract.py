@@ -9,6 +9,7 @@ per-request cost then does not grow with the size of the document. Views are bui
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from openapi_core.validation.request.validators import (
     V30RequestParametersValidator,
 )
 from openapi_core.validation.response.validators import V30ResponseValidator
+from openapi_core.validation.schemas.datatypes import FormatValidatorsDict
 
 from mock_server.messages import JSON_MEDIA_TYPE, MockRequest, MockResponse
 from mock_server.spec.index import Operation
@@ -48,6 +50,20 @@ def _json_bytes(value: bytes) -> Any:
 _JSON_FLAVOURS: MediaTypeDeserializersDict = {"application/scim+json": _json_bytes}
 
 
+def _django_datetime(value: Any) -> bool:
+    """What Django's parse_datetime reads: ISO 8601 with `T` or a space, an optional offset
+    written `Z`, `+HH`, `+HHMM` or `+HH:MM` (clients such as the published SDK send `+0000`)."""
+    return not isinstance(value, str) or _DJANGO_DATETIME.fullmatch(value) is not None
+
+
+_DJANGO_DATETIME = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{1,2}(:\d{1,2}([.,]\d{1,6}\d*)?)?"
+    r"\s*(Z|[+-]\d{2}(:?\d{2})?)?"
+)
+# Requests are read as DRF's fields read them; answers are still checked against RFC 3339.
+DJANGO_INPUT_FORMATS: FormatValidatorsDict = {"date-time": _django_datetime}
+
+
 class _OperationValidators:
     def __init__(self, document: Mapping[str, Any], operation: Operation) -> None:
         view = {
@@ -58,8 +74,14 @@ class _OperationValidators:
             "components": document.get("components", {}),
         }
         spec = _openapi(view).spec
-        self.body = V30RequestBodyValidator(spec, extra_media_type_deserializers=_JSON_FLAVOURS)
-        self.parameters = V30RequestParametersValidator(spec)
+        self.body = V30RequestBodyValidator(
+            spec,
+            extra_media_type_deserializers=_JSON_FLAVOURS,
+            extra_format_validators=DJANGO_INPUT_FORMATS,
+        )
+        self.parameters = V30RequestParametersValidator(
+            spec, extra_format_validators=DJANGO_INPUT_FORMATS
+        )
         self.response = V30ResponseValidator(spec, extra_media_type_deserializers=_JSON_FLAVOURS)
 
 
@@ -106,6 +128,19 @@ class ContractValidator:
             return RequestProblem(status, body)
         return None
 
+    def read_body(self, operation: Operation, request: MockRequest) -> Any:
+        """The body of an accepted request as the JSON value DRF's serializer would see."""
+        declared_body = operation.request_body
+        if declared_body is None:
+            return None
+        normalised = self._body_as_json(declared_body, request)
+        if isinstance(normalised, RequestProblem) or normalised.media_type not in _JSON_TYPES:
+            return None
+        try:
+            return json.loads(normalised.body)
+        except ValueError:
+            return None
+
     def _body_as_json(
         self, declared_body: Mapping[str, Any], request: MockRequest
     ) -> MockRequest | RequestProblem:
@@ -136,6 +171,7 @@ class ContractValidator:
 
 
 _JSON_HEADERS = {"content-type": "application/json"}
+_JSON_TYPES = (JSON_MEDIA_TYPE, "application/scim+json")
 
 
 def _without_empty(request: MockRequest, operation: Operation) -> MockRequest:

@@ -18,7 +18,7 @@ import orjson
 from openapi_core.deserializing.media_types.util import data_form_loads, urlencoded_form_loads
 
 from mock_server.messages import JSON_MEDIA_TYPE, MockRequest
-from mock_server.spec.index import resolve_ref
+from mock_server.spec.index import object_properties, resolve_ref
 
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _BRACKETED = re.compile(r"^[^\[\]]+(\[[^\[\]]*\])+$")
@@ -74,13 +74,6 @@ def _parse(request: MockRequest) -> dict[str, list[str]]:
     return fields
 
 
-def _properties(document: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    properties: dict[str, Any] = dict(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        properties.update(_properties(document, resolve_ref(document, part)))
-    return properties
-
-
 def _allowed_types(document: Mapping[str, Any], schema: Mapping[str, Any]) -> set[str]:
     schema = resolve_ref(document, schema)
     allowed: set[str] = set()
@@ -111,7 +104,7 @@ def _json_type(value: Any) -> str:
 def _coerce_node(document: Mapping[str, Any], schema: Mapping[str, Any], node: Any) -> Any:
     schema = resolve_ref(document, schema)
     if isinstance(node, dict):
-        properties = _properties(document, schema)
+        properties = object_properties(document, schema)
         return {key: _coerce_node(document, properties.get(key, {}), v) for key, v in node.items()}
     allowed = _allowed_types(document, schema)
     if "array" in allowed:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from mock_server.model import ResourceKind
 from mock_server.spec.index import Operation, is_template_segment, segments
 from mock_server.synthesis import Synthesizer
+
+if TYPE_CHECKING:
+    from mock_server.app import MockApplication
 
 COURSE_ID = "course-v1:Acme+CS101+2025_T1"
 UUID = "6f1c2a3e-8d4b-4c2a-9e1f-2b3c4d5e6f70"
@@ -94,3 +98,25 @@ def request_kwargs(synthesizer: Synthesizer, operation: Operation) -> dict[str, 
 
 def ends_in_parameter(operation: Operation) -> bool:
     return is_template_segment(segments(operation.path)[-1])
+
+
+def live_path(
+    app: MockApplication, operation: Operation, overrides: Mapping[str, str] | None = None
+) -> str:
+    """`concrete_path`, naming a record that exists when the operation works on stored records.
+
+    The scope is seeded first (as a request to it would), and the item parameter takes the id
+    of one of its records, so item operations find what they ask for instead of a 404.
+    """
+    values = {**path_values(operation), **(overrides or {})}
+    resources = app.engine.resources
+    role = resources.role(operation)
+    if role is None or (role.id_param is None and role.kind is not ResourceKind.SINGLETON):
+        return concrete_path(operation, values)
+    records = resources.existing(role, values)
+    if not records:  # an earlier test deleted them all: make one, as a client would
+        scope = {canonical: values[param] for canonical, param in role.scope_params}
+        records = [resources.records.create(role, scope, values, {}, seeded=True)]
+    if role.id_param is not None:
+        values[role.id_param] = str(records[-1].data.get(resources.records.lookup_field(role)))
+    return concrete_path(operation, values)

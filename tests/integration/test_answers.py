@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from operation_requests import concrete_path, ends_in_parameter, request_kwargs
+from operation_requests import ends_in_parameter, live_path, request_kwargs
 
 from mock_server.app import MockApplication
 from mock_server.messages import MockRequest, MockResponse
@@ -68,7 +68,7 @@ def test_every_collection_get_answers_a_body_the_document_allows(
     failures: list[str] = []
     for operation in collection_gets:
         response = client.get(
-            concrete_path(operation), **request_kwargs(mock_app.engine.synthesizer, operation)
+            live_path(mock_app, operation), **request_kwargs(mock_app.engine.synthesizer, operation)
         )
         label = f"{operation.operation_id} -> {response.status_code}"
         if response.status_code != operation.answer_status or response.status_code >= 300:
@@ -104,7 +104,7 @@ def test_operations_declaring_no_body_answer_their_status_with_an_empty_body(
     for operation in bodiless:
         response = client.request(
             operation.method.upper(),
-            concrete_path(operation),
+            live_path(mock_app, operation),
             **request_kwargs(mock_app.engine.synthesizer, operation),
         )
         if response.status_code != operation.answer_status or response.content:
@@ -126,7 +126,7 @@ def test_scim_clients_get_scim_json_when_they_ask_for_it(
     ]
     assert scim
     for operation in scim:
-        url = concrete_path(operation)
+        url = live_path(mock_app, operation)
         kwargs = request_kwargs(mock_app.engine.synthesizer, operation)
         asked = client.get(url, headers={"accept": "application/scim+json"}, **kwargs)
         assert asked.headers["content-type"] == "application/scim+json", operation.operation_id
@@ -153,7 +153,7 @@ def test_the_org_in_the_path_is_echoed_in_the_body(
     for operation in mock_app.engine.index:
         if operation.method != "get" or "org" not in operation.path_parameter_names:
             continue
-        url = concrete_path(operation, {"org": "acme"})
+        url = live_path(mock_app, operation, {"org": "acme"})
         assert "/acme/" in url
         response = client.get(url, **request_kwargs(mock_app.engine.synthesizer, operation))
         assert response.status_code == operation.answer_status, operation.operation_id

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 CUSTOM_INSTRUCTION = "/api/ai-mentor/orgs/acme/users/jdoe/custom-instruction/"
 RETRIEVE = "ai_mentor_orgs_users_custom_instruction_retrieve"
+# A computed answer (no stored record behind it): its body comes straight from synthesis.
+VIEW = "/api/ai-account/orgs/acme/masked-llm-credential/"
 ORIGIN = "https://app.example.com"
 
 
@@ -175,22 +177,23 @@ def test_validate_responses_reports_a_wrong_answer_in_a_header(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def wrong_body(*args: Any, **kwargs: Any) -> Any:
-        return {"id": "not-an-integer"}
+        return ["not", "an", "object"]
 
     monkeypatch.setattr(validating_app.engine.synthesizer, "body", wrong_body)
-    # A path this app has not answered yet, so no cached body stands in for the wrong one.
-    response = validating_client.get(CUSTOM_INSTRUCTION.replace("/acme/", "/wrong-body-org/"))
+    # A synthesized (not stored) answer, on a path this app has not answered yet, so no
+    # cached body stands in for the wrong one.
+    response = validating_client.get(VIEW.replace("/acme/", "/wrong-body-org/"))
     assert response.status_code == 200
-    assert response.json() == {"id": "not-an-integer"}
+    assert response.json() == ["not", "an", "object"]
     problems = response.headers["x-mock-response-problems"]
-    assert problems.startswith("1: id: ")
-    assert "integer" in problems
+    assert problems.startswith("1: <body>: ")
+    assert "object" in problems
 
 
 def test_without_validate_responses_a_wrong_answer_goes_unreported(
     mock_app: MockApplication, client: ASGIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(mock_app.engine.synthesizer, "body", lambda *a, **k: {"id": "x"})
-    response = client.get(CUSTOM_INSTRUCTION.replace("/acme/", "/unchecked-org/"))
-    assert response.json() == {"id": "x"}
+    monkeypatch.setattr(mock_app.engine.synthesizer, "body", lambda *a, **k: ["x"])
+    response = client.get(VIEW.replace("/acme/", "/unchecked-org/"))
+    assert response.json() == ["x"]
     assert "x-mock-response-problems" not in response.headers

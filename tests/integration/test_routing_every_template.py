@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pytest
-from operation_requests import concrete_path, request_kwargs
+from operation_requests import concrete_path, live_path, request_kwargs
 
 from mock_server.app import MockApplication
 from mock_server.spec.index import (
@@ -56,7 +56,7 @@ def test_every_operation_answers_under_its_own_id(
 ) -> None:
     failures: list[str] = []
     for operation in index:
-        url = concrete_path(operation)
+        url = live_path(mock_app, operation)
         kwargs = request_kwargs(mock_app.engine.synthesizer, operation)
         response = client.request(operation.method.upper(), url, **kwargs)
         answered_by = response.headers.get("x-mock-operation-id")

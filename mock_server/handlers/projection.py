@@ -1,0 +1,81 @@
+"""Stored records shown through an operation's declared response schema.
+
+A record is kept in the shape of its resource's schema; an operation may answer a narrower or
+wider schema for it (`MentorCreate`, `Mentor`, a list's item schema). The answer starts from a
+synthesized value valid for the operation's schema and takes every stored field that the schema
+declares and that fits its property schema, so the stored data shows wherever it may and the
+answer stays valid against the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mock_server.spec.index import object_properties, resolve_ref
+from mock_server.synthesis import Synthesizer
+
+
+def project(
+    document: Mapping[str, Any],
+    synthesizer: Synthesizer,
+    schema: Mapping[str, Any],
+    record: Mapping[str, Any],
+    *,
+    key: str,
+    context: Mapping[str, str],
+) -> Any:
+    base = synthesizer.value(schema, key=key, context=context)
+    if not isinstance(base, dict):
+        return base
+    properties = object_properties(document, schema)
+    shown = dict(base)
+    for name, value in record.items():
+        if name in properties:
+            shown[name] = _referenced(document, synthesizer, properties[name], value, key, name)
+    if synthesizer.fits(schema, shown):
+        return shown
+    # Some stored field does not fit this schema (a narrower enum, a nested shape): keep each
+    # stored field that fits its own property schema, the synthesized value otherwise.
+    fallback = dict(base)
+    for name in record:
+        if name in properties and synthesizer.fits(properties[name], shown[name]):
+            fallback[name] = shown[name]
+    return fallback if synthesizer.fits(schema, fallback) else base
+
+
+def _referenced(
+    document: Mapping[str, Any],
+    synthesizer: Synthesizer,
+    schema: Mapping[str, Any],
+    value: Any,
+    key: str,
+    name: str,
+) -> Any:
+    """DRF writes a relation by id and may read it nested: show `3` as `{"id": 3, ...}`.
+
+    Where the field's schema wants an object (or a list of them) and the stored value is an id
+    (or a list of ids), the answer shows an object carrying that id; otherwise the value as is.
+    """
+    resolved = resolve_ref(document, schema)
+    if isinstance(value, list) and resolved.get("type") == "array":
+        items = resolved.get("items", {})
+        return [_referenced(document, synthesizer, items, v, key, name) for v in value]
+    if isinstance(value, dict | list) or value is None:
+        return value
+    properties = object_properties(document, schema)
+    id_field = next(
+        (
+            f
+            for f in ("id", "unique_id", "uuid", "pk")
+            if f in properties and synthesizer.fits(properties[f], value)
+        ),
+        None,
+    )
+    if id_field is None:
+        return value
+    nested = synthesizer.value(schema, key=f"{key}|{name}|{value}")
+    if not isinstance(nested, dict):
+        return value
+    nested[id_field] = value
+    return nested if synthesizer.fits(schema, nested) else value

@@ -1,0 +1,187 @@
+"""New records of a resource: synthesized from its schema, then what the client sent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from mock_server.model import OperationRole, ResourceModel, Verb
+from mock_server.spec.index import OperationIndex, object_properties, resolve_ref
+from mock_server.store import Record, Scope, Store
+from mock_server.synthesis import Synthesizer
+
+_CREATED = ("created_at", "created", "date_created", "updated_at", "modified", "modified_at")
+
+
+# Which role's answer best describes a whole record: a retrieve shows every field.
+_SCHEMA_PREFERENCE = (Verb.RETRIEVE, Verb.LIST, Verb.REPLACE, Verb.UPDATE, Verb.CREATE)
+
+
+class RecordFactory:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        synthesizer: Synthesizer,
+        store: Store,
+        model: ResourceModel,
+        index: OperationIndex,
+    ) -> None:
+        self.document = document
+        self.synthesizer = synthesizer
+        self.store = store
+        schemas = document.get("components", {}).get("schemas", {})
+        self._record_schemas = _record_schemas(model, schemas)
+        self._resource_of = {op_id: r.resource for op_id, r in model.roles.items()}
+        self._lookups = self._lookup_fields(model, index)
+
+    def lookup_field(self, role: OperationRole) -> str:
+        """The record field an item role finds its record by."""
+        return self._lookups.get(role.operation_id, (role.id_field or "id", {}))[0]
+
+    def _lookup_fields(
+        self, model: ResourceModel, index: OperationIndex
+    ) -> dict[str, tuple[str, Mapping[str, Any]]]:
+        """Item role -> (field, the path parameter's schema).
+
+        The model names the record field an id parameter matches; where that field cannot hold
+        the parameter's values (an integer `id` under a uuid `{session_id}`), records carry a
+        field named after the parameter instead, with values the parameter accepts.
+        """
+        found: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        # One field per (resource, parameter name): the item's retrieve decides, so every verb
+        # on the same item path looks the record up by the same field.
+        shared: dict[tuple[str, str], str] = {}
+        ordered = sorted(
+            model.roles.values(), key=lambda r: (r.verb is not Verb.RETRIEVE, r.operation_id)
+        )
+        for role in ordered:
+            if role.resource not in self._record_schemas or role.id_param is None:
+                continue
+            operation = index.by_id[role.operation_id]
+            parameter: Mapping[str, Any] = next(
+                (p for p in operation.parameters if p["name"] == role.id_param), {"schema": {}}
+            )
+            param_schema = resolve_ref(self.document, parameter.get("schema", {}))
+            field = shared.get((role.resource, role.id_param)) or role.id_field or "id"
+            field_schema = resolve_ref(self.document, self.properties(role).get(field, {}))
+            if field_schema and not _can_name(field_schema, param_schema):
+                field = role.id_param
+            shared.setdefault((role.resource, role.id_param), field)
+            found[role.operation_id] = (field, param_schema)
+        return found
+
+    def schema(self, role: OperationRole) -> dict[str, Any]:
+        """A reference to the component schema of the role's records."""
+        return {"$ref": f"#/components/schemas/{self._record_schemas[role.resource or '']}"}
+
+    def knows(self, role: OperationRole) -> bool:
+        """Whether records of this role can be kept: a named object schema describes them."""
+        if role.resource not in self._record_schemas:
+            return False
+        return bool(self.properties(role))
+
+    def properties(self, role: OperationRole) -> dict[str, Any]:
+        return object_properties(self.document, self.schema(role))
+
+    def _lookups_of(self, resource: str) -> list[tuple[str, Mapping[str, Any]]]:
+        roles = [
+            (field, schema)
+            for operation_id, (field, schema) in sorted(self._lookups.items())
+            if self._resource_of.get(operation_id) == resource
+        ]
+        return list(dict(roles).items())
+
+    def _lookup_value(self, param_schema: Mapping[str, Any], resource: str, identifier: int) -> Any:
+        if param_schema.get("type") == "integer" or not param_schema:
+            return identifier
+        if param_schema.get("format") or param_schema.get("pattern"):
+            return self.synthesizer.value(param_schema, key=f"lookup|{resource}|{identifier}")
+        return str(identifier)
+
+    def _stamped_now(self, role: OperationRole, data: Mapping[str, Any]) -> list[str]:
+        """Fields a new record takes the current time in: the usual names, and every read-only
+        date-time (Django's auto_now_add fields are read-only in DRF)."""
+        stamped = [name for name in _CREATED if name in data]
+        for name, schema in self.properties(role).items():
+            resolved = resolve_ref(self.document, schema)
+            if resolved.get("readOnly") and resolved.get("format") == "date-time" and name in data:
+                stamped.append(name)
+        return stamped
+
+    def fits_item(self, list_schema: Mapping[str, Any], value: Any) -> bool:
+        """Whether `value` may stand in the list field described by `list_schema`."""
+        items = resolve_ref(self.document, list_schema).get("items", {})
+        return self.synthesizer.fits(items, value)
+
+    def writable(self, role: OperationRole, writes: Mapping[str, Any]) -> dict[str, Any]:
+        """The sent fields the record keeps: declared by its schema and not read-only."""
+        properties = self.properties(role)
+        return {
+            name: value
+            for name, value in writes.items()
+            if name in properties
+            and not resolve_ref(self.document, properties[name]).get("readOnly")
+        }
+
+    def create(
+        self,
+        role: OperationRole,
+        scope: Scope,
+        path_params: Mapping[str, str],
+        writes: Mapping[str, Any],
+        *,
+        seeded: bool = False,
+    ) -> Record:
+        resource = role.resource or ""
+        identifier = self.store.next_id(resource)
+        scope_key = ",".join(f"{k}={v}" for k, v in sorted(scope.items()))
+        data = self.synthesizer.value(
+            self.schema(role),
+            key=f"record|{resource}|{scope_key}|{identifier}",
+            context=path_params,
+        )
+        if not isinstance(data, dict):
+            data = {}
+        properties = self.properties(role)
+        if resolve_ref(self.document, properties.get("id", {})).get("type") == "integer":
+            data["id"] = identifier
+        # A record must carry the field its item paths look it up by, even where the schema
+        # answered for it does not show that field (projection then leaves it out).
+        for field, param_schema in self._lookups_of(resource):
+            if field not in data:
+                data[field] = self._lookup_value(param_schema, resource, identifier)
+        if not seeded:
+            data.update(self.writable(role, writes))
+            now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            for name in self._stamped_now(role, data):
+                data[name] = now
+        return self.store.add(resource, scope, data)
+
+
+def _record_schemas(model: ResourceModel, schemas: Mapping[str, Any]) -> dict[str, str]:
+    """Resource type -> the schema of its records, from the role that shows them most fully.
+
+    A delete or an action declares no body; it shares the record schema of its resource.
+    """
+    chosen: dict[str, tuple[int, str]] = {}
+    for role in sorted(model.roles.values(), key=lambda r: r.operation_id):
+        if role.resource is None or role.record_schema is None or role.record_schema not in schemas:
+            continue
+        rank = (
+            _SCHEMA_PREFERENCE.index(role.verb)
+            if role.verb in _SCHEMA_PREFERENCE
+            else len(_SCHEMA_PREFERENCE)
+        )
+        if role.resource not in chosen or rank < chosen[role.resource][0]:
+            chosen[role.resource] = (rank, role.record_schema)
+    return {resource: name for resource, (_, name) in chosen.items()}
+
+
+def _can_name(field_schema: Mapping[str, Any], param_schema: Mapping[str, Any]) -> bool:
+    """Whether every value the field holds is one the path parameter accepts."""
+    if param_schema.get("format") == "uuid":
+        return field_schema.get("format") == "uuid"
+    if param_schema.get("type") == "integer":
+        return field_schema.get("type") == "integer"
+    return field_schema.get("type") in ("string", "integer", None)

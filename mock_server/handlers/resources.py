@@ -1,0 +1,189 @@
+"""Stateful behaviour: what a client writes to a resource, it reads back.
+
+Each operation's role (see `mock_server.model`) says what it does to which records:
+- collection: LIST the records visible from the path's scope, CREATE one in that scope;
+- item: RETRIEVE / REPLACE / UPDATE / DESTROY the record whose id field the path names;
+- singleton: one record per scope, created by its first write or seeded on first read.
+Actions and views are not state: the engine answers them from synthesis.
+
+A scope is seeded on first use with a few records synthesized from the seed (so any org or user a
+client names has data), deterministically for a given order of requests. Records missing from a
+scope, deleted, or belonging to another scope are DRF's 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mock_server.handlers.membership import Membership
+from mock_server.handlers.query import Page
+from mock_server.handlers.records import RecordFactory
+from mock_server.messages import MockRequest
+from mock_server.model import OperationRole, ResourceKind, ResourceModel, Verb
+from mock_server.spec.index import Operation
+from mock_server.store import Record, Store
+
+NOT_FOUND = {"detail": "Not found."}
+SEEDED_PER_SCOPE = 3
+_TIMESTAMPS = ("updated_at", "modified", "modified_at", "last_modified", "date_modified")
+
+
+@dataclass
+class StateAnswer:
+    """What the stateful layer decided; the engine renders it through the declared schema."""
+
+    status: int
+    record: dict[str, Any] | None = None
+    records: list[dict[str, Any]] | None = None
+    page: Page | None = None
+    error: dict[str, Any] | None = None
+    context: dict[str, str] = field(default_factory=dict)
+
+
+class ResourceHandlers:
+    def __init__(self, model: ResourceModel, store: Store, records: RecordFactory) -> None:
+        self.model = model
+        self.store = store
+        self.records = records
+
+    def role(self, operation: Operation) -> OperationRole | None:
+        """The operation's role when the store answers it; None when synthesis does."""
+        role = self.model.roles.get(operation.operation_id)
+        if role is None or role.verb is Verb.VIEW or not self.records.knows(role):
+            return None
+        if role.verb is Verb.ACTION:
+            return role if self._membership(role) is not None else None
+        if role.kind is ResourceKind.COLLECTION and role.verb not in (Verb.LIST, Verb.CREATE):
+            return None  # a write picked by query or body: no record named, nothing to change
+        if role.kind is ResourceKind.SINGLETON and not role.scope_params:
+            return None  # one record for the whole server is a record picked by query: a view
+        return role
+
+    def answer(
+        self, operation: Operation, role: OperationRole, request: MockRequest, body: Any
+    ) -> StateAnswer:
+        scope = {
+            canonical: request.path_params.get(param, "") for canonical, param in role.scope_params
+        }
+        status = operation.answer_status
+        if role.kind is ResourceKind.SINGLETON:
+            return self._singleton(role, scope, status, request, body)
+        if role.verb is Verb.ACTION:
+            return self._act(role, scope, status, request, body)
+        if role.verb is Verb.LIST:
+            self.existing(role, request.path_params)
+            return StateAnswer(
+                status, records=[r.data for r in self.store.find(role.resource or "", scope)]
+            )
+        if role.verb is Verb.CREATE:
+            self.existing(role, request.path_params)  # the seeded records come first
+            record = self.records.create(role, scope, _scope_context(role, request), _writes(body))
+            return StateAnswer(status, record=record.data)
+        return self._item(role, scope, status, request, body)
+
+    def existing(self, role: OperationRole, path_params: Mapping[str, str]) -> list[Record]:
+        """The records a request with these path values would see, seeding the scope first."""
+        scope = {canonical: path_params.get(param, "") for canonical, param in role.scope_params}
+        context = {param: path_params.get(param, "") for _, param in role.scope_params}
+        resource = role.resource or ""
+        if self.store.claim_seed(resource, scope):
+            count = 1 if role.kind is ResourceKind.SINGLETON else SEEDED_PER_SCOPE
+            for _ in range(count):
+                self.records.create(role, scope, context, {}, seeded=True)
+        return self.store.find(resource, scope)
+
+    def _membership(self, role: OperationRole) -> tuple[Membership, str] | None:
+        """The membership change an action's name describes, and the record field it changes."""
+        if role.id_param is None:
+            return None
+        membership = Membership.of(role.path)
+        if membership is None:
+            return None
+        field = membership.field(self.records.properties(role))
+        return (membership, field) if field is not None else None
+
+    def _act(
+        self,
+        role: OperationRole,
+        scope: dict[str, str],
+        status: int,
+        request: MockRequest,
+        body: Any,
+    ) -> StateAnswer:
+        found = self._item(role, scope, status, request, None)
+        change = self._membership(role)
+        if found.record is None or change is None:
+            return found
+        membership, field = change
+        item_schema = self.records.properties(role)[field]
+        values = [v for v in membership.values(body) if self.records.fits_item(item_schema, v)]
+        found.record[field] = membership.apply(found.record.get(field), values)
+        return found
+
+    def _item(
+        self,
+        role: OperationRole,
+        scope: dict[str, str],
+        status: int,
+        request: MockRequest,
+        body: Any,
+    ) -> StateAnswer:
+        self.existing(role, request.path_params)
+        value = request.path_params.get(role.id_param or "", "")
+        field = self.records.lookup_field(role)
+        record = self.store.get(role.resource or "", scope, field, value)
+        if record is None:
+            return StateAnswer(404, error=dict(NOT_FOUND))
+        return self._apply(role, record, status, body)
+
+    def _singleton(
+        self,
+        role: OperationRole,
+        scope: dict[str, str],
+        status: int,
+        request: MockRequest,
+        body: Any,
+    ) -> StateAnswer:
+        resource = role.resource or ""
+        existing = [r for r in self.store.find(resource, scope) if r.scope == scope]
+        if not existing and role.verb is not Verb.CREATE:
+            existing = [r for r in self.existing(role, request.path_params) if r.scope == scope]
+        if not existing:
+            if role.verb in (Verb.CREATE, Verb.REPLACE, Verb.UPDATE):
+                record = self.records.create(
+                    role, scope, _scope_context(role, request), _writes(body)
+                )
+                return StateAnswer(status, record=record.data)
+            return StateAnswer(404, error=dict(NOT_FOUND))
+        return self._apply(role, existing[0], status, body)
+
+    def _apply(self, role: OperationRole, record: Record, status: int, body: Any) -> StateAnswer:
+        if role.verb is Verb.DESTROY:
+            self.store.remove(record)
+            return StateAnswer(status)
+        if role.verb in (Verb.REPLACE, Verb.UPDATE, Verb.CREATE):
+            # DRF's serializer.save() writes the validated fields and leaves the others: PUT and
+            # PATCH differ in what they require, which request validation already enforced.
+            record.data.update(self.records.writable(role, _writes(body)))
+            _touch(record.data)
+        return StateAnswer(status, record=record.data)
+
+
+def _scope_context(role: OperationRole, request: MockRequest) -> dict[str, str]:
+    """The path values a new record may echo: its scope's, never the id of the item asked for
+    (records seeded on a request for `/things/7/` must not all be called 7)."""
+    return {param: request.path_params.get(param, "") for _, param in role.scope_params}
+
+
+def _writes(body: Any) -> dict[str, Any]:
+    return dict(body) if isinstance(body, Mapping) else {}
+
+
+def _touch(data: dict[str, Any]) -> None:
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    for name in _TIMESTAMPS:
+        if name in data:
+            data[name] = now
