@@ -32,8 +32,9 @@ unit: $(STAMP)  ## the fast tests only (no schemathesis)
 contract: $(STAMP)  ## schemathesis over every operation
 	IBL_MOCK_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract
 
-contract-deep: $(STAMP)  ## schemathesis with DEEP_EXAMPLES examples per operation (slow)
-	IBL_MOCK_CONTRACT_EXAMPLES=$(DEEP_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract
+contract-deep: $(STAMP)  ## schemathesis with DEEP_EXAMPLES examples per operation and 500 stateful scenarios (slow)
+	IBL_MOCK_CONTRACT_EXAMPLES=$(DEEP_EXAMPLES) IBL_MOCK_STATEFUL_SCENARIOS=500 \
+		$(BIN)/python -m pytest -n 2 -q tests/contract
 
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check mock_server tests bench
