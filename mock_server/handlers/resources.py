@@ -13,6 +13,7 @@ scope, deleted, or belonging to another scope are DRF's 404.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,10 @@ from mock_server.spec.index import Operation
 from mock_server.store import Record, Store
 
 NOT_FOUND = {"detail": "Not found."}
+_ID_LIKE = re.compile(
+    r"^(id|pk|uuid|slug|name|username|key|email|code|token|hash)$"
+    r"|_(id|pk|uuid|slug|name|key|code|token|hash)$"
+)
 SEEDED_PER_SCOPE = 3
 _TIMESTAMPS = ("updated_at", "modified", "modified_at", "last_modified", "date_modified")
 
@@ -60,6 +65,8 @@ class ResourceHandlers:
             return None  # a write picked by query or body: no record named, nothing to change
         if role.kind is ResourceKind.SINGLETON and not role.scope_params:
             return None  # one record for the whole server is a record picked by query: a view
+        if role.id_param is not None and not self._names_a_record(role):
+            return None  # `/metadata/program/{field}/`: a parameter, not a record's key
         return role
 
     def answer(
@@ -94,6 +101,11 @@ class ResourceHandlers:
             for _ in range(count):
                 self.records.create(role, scope, context, {}, seeded=True)
         return self.store.find(resource, scope)
+
+    def _names_a_record(self, role: OperationRole) -> bool:
+        """Whether the item parameter is a record's key: named like one, or matching a field."""
+        param = role.id_param or ""
+        return bool(_ID_LIKE.search(param)) or self.records.lookup_field(role) != "id"
 
     def _membership(self, role: OperationRole) -> tuple[Membership, str] | None:
         """The membership change an action's name describes, and the record field it changes."""

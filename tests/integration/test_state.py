@@ -111,8 +111,10 @@ def _pairs(app: MockApplication) -> list[tuple[Operation, Operation, OperationRo
             ),
             None,
         )
-        if create is not None and app.engine.resources.role(create) is not None:
-            found.append((create, index.by_id[item_role.operation_id], item_role))
+        retrieve = index.by_id[item_role.operation_id]
+        stored = app.engine.resources.role(retrieve) is not None
+        if create is not None and stored and app.engine.resources.role(create) is not None:
+            found.append((create, retrieve, item_role))
     return found
 
 
