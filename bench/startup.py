@@ -27,6 +27,7 @@ from mock_server.spec import load_document
 from mock_server.spec.index import OperationIndex
 
 PROBE = "/api/ai-mentor/orgs/main/users/admin/disclaimer-agreements/"
+HEADERS = {"Authorization": "Api-Key bench"}
 
 
 def _free_port() -> int:
@@ -71,7 +72,9 @@ def one_start(cache_dir: str, paths: list[str]) -> tuple[float, float]:
             if process.poll() is not None:
                 raise RuntimeError("ibl-mock exited during start-up")
             try:
-                with urllib.request.urlopen(base + PROBE, timeout=2) as response:
+                with urllib.request.urlopen(
+                    urllib.request.Request(base + PROBE, headers=HEADERS), timeout=2
+                ) as response:
                     if response.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError):
@@ -81,7 +84,9 @@ def one_start(cache_dir: str, paths: list[str]) -> tuple[float, float]:
         elapsed = time.perf_counter() - started
         for path in paths:
             with contextlib.suppress(urllib.error.HTTPError):
-                urllib.request.urlopen(base + path, timeout=10).read()
+                urllib.request.urlopen(
+                    urllib.request.Request(base + path, headers=HEADERS), timeout=10
+                ).read()
         return elapsed, _peak_rss_mb(process.pid)
     finally:
         process.terminate()

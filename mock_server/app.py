@@ -22,10 +22,11 @@ from connexion.options import SwaggerUIOptions
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.auth import Authenticator, AuthMode
 from mock_server.fixtures import load_world, seed_world
 from mock_server.handlers import MockEngine
 from mock_server.messages import MockRequest, MockResponse
@@ -65,10 +66,12 @@ class MockApplication:
             self.loaded.document,
             seed=settings.seed,
             validate_responses=settings.validate_responses,
+            strict=settings.strict,
         )
         self.router = router_from_index(self.engine.index)
         self.world = load_world(settings.fixtures_path, model=self.engine.model)
         log.info("%s", seed_world(self.engine, self.world).summary())
+        self.engine.authenticator = Authenticator(AuthMode(settings.auth), self.world)
         self.seeded = self.engine.store.snapshot()
         self.asgi = self._build()
 
@@ -83,6 +86,7 @@ class MockApplication:
                 Route("/openapi.yaml", self._openapi_yaml, methods=["GET"]),
                 Route("/__mock__/reset", self._reset, methods=["POST"]),
                 Route("/__mock__/state", self._state, methods=["GET"]),
+                Route("/__mock__/requests", self._requests, methods=["GET"]),
             ],
             exception_handlers={404: self._unrouted, 405: self._unrouted},
         )
@@ -138,13 +142,32 @@ class MockApplication:
                 # resource (`%2541` is the org "%41", not "A").
                 raw = request.scope.get("raw_path", path.encode()).decode("latin-1")
                 query = f"?{request.url.query}" if request.url.query else ""
-                return Response(status_code=301, headers={"Location": raw + "/" + query})
-        return unrouted_response(request.scope, match)
+                return self._journaled(
+                    request, Response(status_code=301, headers={"Location": raw + "/" + query})
+                )
+        return self._journaled(request, unrouted_response(request.scope, match))
+
+    def _journaled(self, request: Request, response: Response) -> Response:
+        mock_request = MockRequest(
+            method=request.method.lower(),
+            path=request.url.path,
+            host_url="",
+            query=tuple(request.query_params.multi_items()),
+        )
+        problems = (
+            [] if response.status_code < 400 else [bytes(response.body).decode(errors="replace")]
+        )
+        self.engine.journal.record(mock_request, None, response.status_code, problems)
+        return response
 
     async def _reset(self, request: Request) -> Response:
         """Back to the seeded world: what tests and demos start each run from."""
         self.engine.store.restore(self.seeded)
         return JSONResponse({"detail": "Reset to the seeded state.", **self._summary()})
+
+    async def _requests(self, request: Request) -> Response:
+        """The recent requests, newest first, with what was wrong with them."""
+        return JSONResponse({"requests": self.engine.journal.entries()})
 
     async def _state(self, request: Request) -> Response:
         return JSONResponse(self._summary())
@@ -197,7 +220,18 @@ def unrouted_response(scope: Scope, router_match: RouteMatch | None) -> Response
             status_code=405,
             headers={"Allow": ", ".join(allowed)},
         )
+    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+    if "text/html" in accept and "json" not in accept:
+        return HTMLResponse(DJANGO_NOT_FOUND_PAGE, status_code=404)  # a browser asking
     return JSONResponse({"detail": "Not found."}, status_code=404)
+
+
+# Django's production 404 page (DEBUG off), for clients that ask for HTML.
+DJANGO_NOT_FOUND_PAGE = (
+    '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n'
+    "<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    "</body>\n</html>\n"
+)
 
 
 def _options_response(template: str, allowed: list[str]) -> Response:

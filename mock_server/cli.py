@@ -52,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="the world to start with (default: fixtures/world.yaml)",
     )
     serve.add_argument(
+        "--auth",
+        choices=["any", "fixtures", "off"],
+        default=None,
+        help="credentials: 'any' accepts any Api-Key/Token as an admin of the path's tenant "
+        "(default); 'fixtures' only the world's keys and tokens, with tenant and user "
+        "permissions; 'off' checks nothing",
+    )
+    serve.add_argument(
+        "--strict",
+        action="store_const",
+        const=True,
+        default=None,
+        help="refuse query parameters the document does not declare (400), to catch typos; "
+        "by default they are ignored, as DRF ignores them",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_const",
         const=True,

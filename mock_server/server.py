@@ -39,6 +39,8 @@ def serve(settings: Settings, *, started: float) -> int:
             f"({elapsed:.1f} s)\n  docs: {base_url}/docs/",
             flush=True,
         )
+        if settings.auth == "fixtures":
+            print(_credentials(application), flush=True)
 
     config = uvicorn.Config(
         application.asgi,
@@ -51,6 +53,17 @@ def serve(settings: Settings, *, started: float) -> int:
     server = _AnnouncingServer(config, announce)
     server.run()
     return 0 if server.started else 1
+
+
+def _credentials(application: MockApplication) -> str:
+    """The world's keys and tokens, the only ones `--auth fixtures` accepts."""
+    lines = ["  credentials (--auth fixtures):"]
+    for tenant in application.world.tenants:
+        lines.append(f"    {tenant.name}: Authorization: {tenant.authorization}")
+        for user in tenant.users:
+            role = "admin" if user.is_admin else "learner"
+            lines.append(f"      {user.username} ({role}): Authorization: {user.authorization}")
+    return "\n".join(lines)
 
 
 def _url_host(host: str) -> str:

@@ -20,6 +20,8 @@ class Settings:
     spec_path: Path = field(default=DEFAULT_SPEC_PATH)
     fixtures_path: Path = field(default=DEFAULT_WORLD_PATH)
     validate_responses: bool = False
+    auth: str = "any"
+    strict: bool = False
     cors: bool = True
     use_spec_cache: bool = True
     log_level: str = "info"

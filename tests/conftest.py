@@ -13,6 +13,8 @@ from mock_server.app import MockApplication
 from mock_server.settings import Settings
 
 BASE_URL = "http://testserver"
+# Any key will do in the default `--auth any` mode; tests of authentication set their own.
+AUTHORIZATION = {"Authorization": "Api-Key test-key"}
 
 
 class ASGIClient:
@@ -24,7 +26,9 @@ class ASGIClient:
 
     def __init__(self, asgi: Any) -> None:
         self._loop = asyncio.new_event_loop()
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url=BASE_URL)
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=asgi), base_url=BASE_URL, headers=AUTHORIZATION
+        )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         return self._loop.run_until_complete(self._client.request(method, url, **kwargs))

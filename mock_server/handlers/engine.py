@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from mock_server.handlers.errors import shaped_error
+from mock_server.auth import Authenticator, AuthMode, AuthProblem
+from mock_server.handlers.errors import shaped_error, summary
+from mock_server.handlers.journal import Journal
 from mock_server.handlers.listing import select
 from mock_server.handlers.negotiation import choose_media_type
 from mock_server.handlers.query import InvalidPage, Page
@@ -69,12 +71,14 @@ class MockEngine:
         *,
         seed: int = 0,
         validate_responses: bool = False,
+        strict: bool = False,
         index: OperationIndex | None = None,
         store: Store | None = None,
     ) -> None:
         self.document = document
         self.index = index or OperationIndex.from_document(document)
-        self.validator = ContractValidator(document)
+        self.validator = ContractValidator(document, strict=strict)
+        self.journal = Journal()
         self.synthesizer = Synthesizer(document, seed=seed)
         self.store = store or InMemoryStore()
         self.model = infer_resources(self.index, document)
@@ -84,13 +88,27 @@ class MockEngine:
             RecordFactory(document, self.synthesizer, self.store, self.model, self.index),
         )
         self.validate_responses = validate_responses
+        self.authenticator = Authenticator(AuthMode.ANY)
         self._bodies = _BoundedCache(4096)
 
     def handle(self, operation_id: str, request: MockRequest) -> MockResponse:
         operation = self.index.by_id[operation_id]
         if request.method != operation.method:  # HEAD answered by the GET operation
             request = replace(request, method=operation.method)
+        response, problems = self._answer(operation, request)
+        response.headers[OPERATION_HEADER] = operation_id
+        self.journal.record(request, operation_id, response.status, problems)
+        return response
+
+    def _answer(self, operation: Operation, request: MockRequest) -> tuple[MockResponse, list[str]]:
+        """The response, and what was wrong with the request or the response, if anything."""
+        caller = self.authenticator.check(operation, request)
+        if isinstance(caller, AuthProblem):
+            response = self._error(operation, request, caller.status, caller.body)
+            response.headers.update(caller.headers)
+            return response, [summary(caller.body)]
         problem = self.validator.check_request(operation, request)
+        problems = [] if problem is None else [summary(problem.body)]
         if problem is not None:
             response = self._error(operation, request, problem.status, problem.body)
         else:
@@ -102,9 +120,8 @@ class MockEngine:
                 state = self.resources.answer(operation, role, request, body)
                 response = self._render(operation, role, request, state)
         if self.validate_responses and (problem is None or problem_declared(operation, problem)):
-            self._check_response(operation, request, response)
-        response.headers[OPERATION_HEADER] = operation_id
-        return response
+            problems += self._check_response(operation, request, response)
+        return response, problems
 
     def _error(
         self, operation: Operation, request: MockRequest, status: int, body: dict[str, Any]
@@ -156,11 +173,12 @@ class MockEngine:
 
     def _check_response(
         self, operation: Operation, request: MockRequest, response: MockResponse
-    ) -> None:
+    ) -> list[str]:
         problems = self.validator.response_problems(operation, request, response)
         if problems:
             log.warning("response of %s breaks the contract: %s", operation.operation_id, problems)
-            summary = f"{len(problems)}: {problems[0]}"
-            response.headers[RESPONSE_PROBLEMS_HEADER] = summary.encode(
-                "latin-1", "replace"
-            ).decode("latin-1")[:512]
+            header = f"{len(problems)}: {problems[0]}"
+            response.headers[RESPONSE_PROBLEMS_HEADER] = header.encode("latin-1", "replace").decode(
+                "latin-1"
+            )[:512]
+        return [f"response: {problem}" for problem in problems]

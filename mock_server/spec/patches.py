@@ -111,6 +111,35 @@ def declare_drf_not_found(document: Document) -> int:
     return changed
 
 
+_AUTH_RESPONSES = {
+    "401": "Authentication credentials were not provided, or are not valid",
+    "403": "You do not have permission to perform this action",
+}
+
+
+def declare_drf_auth_errors(document: Document) -> int:
+    """DRF answers 401 and 403 from every view its authentication and permissions guard.
+
+    The document declares them on a few operations only; every operation that requires the
+    platform key can answer either. Each gets DRF's `{"detail": "..."}` where it declares none.
+    """
+    changed = 0
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            if not operation.get("security"):
+                continue
+            for status, description in _AUTH_RESPONSES.items():
+                if status not in operation["responses"]:
+                    operation["responses"][status] = {
+                        "description": description,
+                        "content": _NOT_FOUND_RESPONSE["content"],
+                    }
+                    changed += 1
+    return changed
+
+
 PATCHES: tuple[Patch, ...] = (
     Patch(
         name="drop-defaults-that-violate-min-length",
@@ -126,6 +155,11 @@ PATCHES: tuple[Patch, ...] = (
         name="declare-drf-not-found",
         why="DRF's 404 for a missing record or page is documented on few operations",
         apply=declare_drf_not_found,
+    ),
+    Patch(
+        name="declare-drf-auth-errors",
+        why="DRF's 401 and 403 for guarded views are documented on few operations",
+        apply=declare_drf_auth_errors,
     ),
 )
 

@@ -93,8 +93,9 @@ def _openapi(view: dict[str, Any]) -> OpenAPI:
 class ContractValidator:
     """Validates requests and responses of any operation of one document."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], *, strict: bool = False) -> None:
         self._document = document
+        self.strict = strict
         self._validators: dict[str, _OperationValidators] = {}
         self._lock = threading.Lock()
 
@@ -111,6 +112,11 @@ class ContractValidator:
     def check_request(self, operation: Operation, request: MockRequest) -> RequestProblem | None:
         """The first reason to refuse `request`, in the order DRF would find it, or None."""
         validators = self._for(operation)
+        if self.strict:
+            unknown = _undeclared_query(operation, request)
+            if unknown:
+                names = ", ".join(f'"{name}"' for name in unknown)
+                return RequestProblem(400, {"detail": f"Unknown query parameter(s): {names}."})
         checked = OpenAPIRequest(_without_empty(request, operation))
         for error in validators.parameters.iter_errors(checked):
             if isinstance(error.__cause__, EmptyQueryParameterValue):
@@ -172,6 +178,12 @@ class ContractValidator:
 
 _JSON_HEADERS = {"content-type": "application/json"}
 _JSON_TYPES = (JSON_MEDIA_TYPE, "application/scim+json")
+
+
+def _undeclared_query(operation: Operation, request: MockRequest) -> list[str]:
+    """Query names the operation does not declare (DRF ignores them; --strict does not)."""
+    declared = {p["name"] for p in operation.parameters if p.get("in") == "query"}
+    return sorted({name for name, _ in request.query if name not in declared})
 
 
 def _without_empty(request: MockRequest, operation: Operation) -> MockRequest:

@@ -143,6 +143,8 @@ def problem_from_parameter_error(
     location = _parameter_location(operation, name)
     if location == "path":
         return 404, dict(NOT_FOUND)
+    if name == "page":
+        return 404, {"detail": "Invalid page."}  # DRF's paginator, not a field error
     schema_errors = _schema_errors(error)
     if name is None:
         return 400, {"detail": str(error)}

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import ensure_resource_availability, use_after_free
-from test_schemathesis import CHECKS, _sendable
+from test_schemathesis import AUTHORIZATION, CHECKS, _sendable
 
 from mock_server.spec import load_document
 
@@ -44,7 +44,7 @@ class Workflow(_schema.as_state_machine()):  # type: ignore[misc]
         hypothesis.assume(_sendable(case))
 
     def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-        return {"base_url": self.base_url}
+        return {"base_url": self.base_url, "headers": AUTHORIZATION}
 
     def validate_response(
         self,

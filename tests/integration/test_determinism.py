@@ -95,7 +95,10 @@ _CHILD = textwrap.dedent(
 
     async def main():
         transport = httpx.ASGITransport(app=app.asgi)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        headers = {"Authorization": "Api-Key test-key"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as c:
             out = {}
             for op_id, method, url, kwargs in requests:
                 r = await c.request(method, url, **kwargs)

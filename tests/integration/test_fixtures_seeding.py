@@ -217,7 +217,13 @@ def test_seeding_claims_the_scopes_so_nothing_is_added_later(
     operation = engine.index.by_path[
         "/api/ai-mentor/orgs/{org}/users/{user_id}/mentor/categories/"
     ]["get"]
-    request = MockRequest("get", path, "http://testserver", {"org": "main", "user_id": "bob"})
+    request = MockRequest(
+        "get",
+        path,
+        "http://testserver",
+        {"org": "main", "user_id": "bob"},
+        headers={"authorization": "Api-Key test-key"},
+    )
     response = engine.handle(operation.operation_id, request)
     assert response.status == 200 and orjson.loads(response.body) == []
     assert engine.store.counts() == before

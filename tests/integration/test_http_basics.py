@@ -197,3 +197,45 @@ def test_without_validate_responses_a_wrong_answer_goes_unreported(
     response = client.get(VIEW.replace("/acme/", "/unchecked-org/"))
     assert response.json() == ["x"]
     assert "x-mock-response-problems" not in response.headers
+
+
+def test_a_browser_gets_djangos_html_404(client: ASGIClient) -> None:
+    response = client.get("/no/such/page/", headers={"accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Not Found</h1>" in response.text
+
+
+def test_a_bad_page_number_is_drfs_invalid_page(client: ASGIClient) -> None:
+    response = client.get(
+        "/api/ai-mentor/orgs/acme/users/jdoe/disclaimer-agreements/", params={"page": "x"}
+    )
+    assert (response.status_code, response.json()) == (404, {"detail": "Invalid page."})
+
+
+def test_undeclared_query_parameters_are_ignored_unless_strict(
+    mock_app: MockApplication, client: ASGIClient, make_client: Callable[[Any], ASGIClient]
+) -> None:
+    url = "/api/ai-mentor/orgs/acme/users/jdoe/disclaimer-agreements/"
+    assert client.get(url, params={"pgae": "2"}).status_code == 200
+    strict = make_client(MockApplication(Settings(strict=True), loaded=mock_app.loaded).asgi)
+    response = strict.get(url, params={"pgae": "2", "page": "1"})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": 'Unknown query parameter(s): "pgae".'},
+    )
+
+
+def test_the_journal_lists_recent_requests_newest_first(client: ASGIClient) -> None:
+    client.post(CUSTOM_INSTRUCTION, json={"profession": "x" * 101})
+    client.get("/no/such/thing/")
+    entries = client.get("/__mock__/requests").json()["requests"]
+    unrouted, refused = entries[0], entries[1]
+    assert (unrouted["path"], unrouted["status"], unrouted["operation"]) == (
+        "/no/such/thing/",
+        404,
+        None,
+    )
+    assert refused["operation"] == "ai_mentor_orgs_users_custom_instruction_create"
+    assert refused["status"] == 400
+    assert refused["problems"] == ["profession: Ensure this field has no more than 100 characters."]

@@ -93,7 +93,9 @@ def test_serve_announces_readiness_and_answers(server: Server) -> None:
     assert line.startswith(f"{READY}{server.port} "), line
     base_url = f"http://127.0.0.1:{server.port}"
     response = httpx.get(
-        f"{base_url}/api/ai-mentor/orgs/acme/users/jdoe/custom-instruction/", timeout=10
+        f"{base_url}/api/ai-mentor/orgs/acme/users/jdoe/custom-instruction/",
+        headers={"Authorization": "Api-Key test-key"},
+        timeout=10,
     )
     assert response.status_code == 200
     assert response.headers["x-mock-operation-id"] == (

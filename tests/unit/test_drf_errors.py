@@ -173,8 +173,10 @@ def test_bad_query_values_are_400_field_errors(
     def problem(*query: tuple[str, str]) -> RequestProblem | None:
         return validator.check_request(operation, request_for(operation, query=query))
 
-    assert problem(("page", "two")) == RequestProblem(
-        400, {"page": ["A valid integer is required."]}
+    # `page` is the paginator's, which answers DRF's 404 rather than a field error.
+    assert problem(("page", "two")) == RequestProblem(404, {"detail": "Invalid page."})
+    assert problem(("disclaimer", "two")) == RequestProblem(
+        400, {"disclaimer": ["A valid integer is required."]}
     )
     assert problem(("mentor_id", "nope")) == RequestProblem(
         400, {"mentor_id": ["Must be a valid UUID."]}

@@ -299,11 +299,11 @@ def _matches(template: str, path: str) -> bool:
     return True
 
 
-def _refined_key(template: str) -> tuple[tuple[int, str], ...]:
-    return tuple(
-        (1, "") if s.startswith("{i") else (2, "") if s.startswith("{s") else (0, s)
-        for s in segments(template)
-    )
+def _refined_key(template: str) -> tuple[Any, ...]:
+    """`route_order`'s key (a literal beats a parameter at the first segment that differs), then,
+    among templates alike in it, the integer parameter at the first place they differ."""
+    kinds = tuple(0 if s.startswith("{i") else 1 for s in segments(template) if s.startswith("{"))
+    return (specificity_key(template), kinds)
 
 
 def _reference(templates: Sequence[str], path: str) -> str | None:
