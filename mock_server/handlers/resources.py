@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,24 +72,20 @@ class ResourceHandlers:
     def answer(
         self, operation: Operation, role: OperationRole, request: MockRequest, body: Any
     ) -> StateAnswer:
-        scope = {
-            canonical: request.path_params.get(param, "") for canonical, param in role.scope_params
-        }
-        status = operation.answer_status
+        call = _Call(role, request, operation.answer_status, _writes(body))
         if role.kind is ResourceKind.SINGLETON:
-            return self._singleton(role, scope, status, request, body)
+            return self._singleton(call)
         if role.verb is Verb.ACTION:
-            return self._act(role, scope, status, request, body)
+            return self._act(call, body)
         if role.verb is Verb.LIST:
             self.existing(role, request.path_params)
-            return StateAnswer(
-                status, records=[r.data for r in self.store.find(role.resource or "", scope)]
-            )
+            records = self.store.find(role.resource or "", call.scope)
+            return StateAnswer(call.status, records=[r.data for r in records])
         if role.verb is Verb.CREATE:
             self.existing(role, request.path_params)  # the seeded records come first
-            record = self.records.create(role, scope, _scope_context(role, request), _writes(body))
-            return StateAnswer(status, record=record.data)
-        return self._item(role, scope, status, request, body)
+            record = self.records.create(role, call.scope, call.context, call.writes)
+            return StateAnswer(call.status, record=record.data)
+        return self._item(call)
 
     def existing(self, role: OperationRole, path_params: Mapping[str, str]) -> list[Record]:
         """The records a request with these path values would see, seeding the scope first."""
@@ -117,77 +113,72 @@ class ResourceHandlers:
         field = membership.field(self.records.properties(role))
         return (membership, field) if field is not None else None
 
-    def _act(
-        self,
-        role: OperationRole,
-        scope: dict[str, str],
-        status: int,
-        request: MockRequest,
-        body: Any,
-    ) -> StateAnswer:
-        found = self._item(role, scope, status, request, None)
-        change = self._membership(role)
+    def _act(self, call: _Call, body: Any) -> StateAnswer:
+        found = self._item(replace(call, writes={}))
+        change = self._membership(call.role)
         if found.record is None or change is None:
             return found
         membership, field = change
-        item_schema = self.records.properties(role)[field]
+        item_schema = self.records.properties(call.role)[field]
         values = [v for v in membership.values(body) if self.records.fits_item(item_schema, v)]
         found.record[field] = membership.apply(found.record.get(field), values)
         return found
 
-    def _item(
-        self,
-        role: OperationRole,
-        scope: dict[str, str],
-        status: int,
-        request: MockRequest,
-        body: Any,
-    ) -> StateAnswer:
-        self.existing(role, request.path_params)
-        value = request.path_params.get(role.id_param or "", "")
+    def _item(self, call: _Call) -> StateAnswer:
+        role = call.role
+        self.existing(role, call.request.path_params)
+        value = call.request.path_params.get(role.id_param or "", "")
         field = self.records.lookup_field(role)
-        record = self.store.get(role.resource or "", scope, field, value)
+        record = self.store.get(role.resource or "", call.scope, field, value)
         if record is None:
             return StateAnswer(404, error=dict(NOT_FOUND))
-        return self._apply(role, record, status, body)
+        return self._apply(call, record)
 
-    def _singleton(
-        self,
-        role: OperationRole,
-        scope: dict[str, str],
-        status: int,
-        request: MockRequest,
-        body: Any,
-    ) -> StateAnswer:
-        resource = role.resource or ""
-        existing = [r for r in self.store.find(resource, scope) if r.scope == scope]
+    def _singleton(self, call: _Call) -> StateAnswer:
+        role, scope = call.role, call.scope
+        existing = [r for r in self.store.find(role.resource or "", scope) if r.scope == scope]
         if not existing and role.verb is not Verb.CREATE:
-            existing = [r for r in self.existing(role, request.path_params) if r.scope == scope]
-        if not existing:
-            if role.verb in (Verb.CREATE, Verb.REPLACE, Verb.UPDATE):
-                record = self.records.create(
-                    role, scope, _scope_context(role, request), _writes(body)
-                )
-                return StateAnswer(status, record=record.data)
-            return StateAnswer(404, error=dict(NOT_FOUND))
-        return self._apply(role, existing[0], status, body)
+            seen = self.existing(role, call.request.path_params)
+            existing = [r for r in seen if r.scope == scope]
+        if existing:
+            return self._apply(call, existing[0])
+        if role.verb in (Verb.CREATE, Verb.REPLACE, Verb.UPDATE):
+            record = self.records.create(role, scope, call.context, call.writes)
+            return StateAnswer(call.status, record=record.data)
+        return StateAnswer(404, error=dict(NOT_FOUND))
 
-    def _apply(self, role: OperationRole, record: Record, status: int, body: Any) -> StateAnswer:
-        if role.verb is Verb.DESTROY:
+    def _apply(self, call: _Call, record: Record) -> StateAnswer:
+        if call.role.verb is Verb.DESTROY:
             self.store.remove(record)
-            return StateAnswer(status)
-        if role.verb in (Verb.REPLACE, Verb.UPDATE, Verb.CREATE):
+            return StateAnswer(call.status)
+        if call.role.verb in (Verb.REPLACE, Verb.UPDATE, Verb.CREATE):
             # DRF's serializer.save() writes the validated fields and leaves the others: PUT and
             # PATCH differ in what they require, which request validation already enforced.
-            record.data.update(self.records.writable(role, _writes(body)))
+            record.data.update(self.records.writable(call.role, call.writes))
             _touch(record.data)
-        return StateAnswer(status, record=record.data)
+        return StateAnswer(call.status, record=record.data)
 
 
-def _scope_context(role: OperationRole, request: MockRequest) -> dict[str, str]:
-    """The path values a new record may echo: its scope's, never the id of the item asked for
-    (records seeded on a request for `/things/7/` must not all be called 7)."""
-    return {param: request.path_params.get(param, "") for _, param in role.scope_params}
+@dataclass(frozen=True)
+class _Call:
+    """One request to a stored resource: who it is for, and what it sends."""
+
+    role: OperationRole
+    request: MockRequest
+    status: int
+    writes: dict[str, Any]
+
+    @property
+    def scope(self) -> dict[str, str]:
+        params = self.request.path_params
+        return {canonical: params.get(param, "") for canonical, param in self.role.scope_params}
+
+    @property
+    def context(self) -> dict[str, str]:
+        """The path values a new record may echo: its scope's, never the id of the item asked
+        for (records seeded on a request for `/things/7/` must not all be called 7)."""
+        params = self.request.path_params
+        return {param: params.get(param, "") for _, param in self.role.scope_params}
 
 
 def _writes(body: Any) -> dict[str, Any]:

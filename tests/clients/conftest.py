@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from clients_support import MockStartError, running_mock
+from mock_process import MockStartError, running_mock
 
 
 @pytest.fixture(scope="module")

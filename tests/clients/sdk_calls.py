@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import iblai.api
-from clients_support import API_KEY
 from iblai.api_client import ApiClient
 from iblai.api_response import ApiResponse
 from iblai.configuration import Configuration
 from iblai.rest import RESTResponse
+from mock_process import API_KEY
 
 SECURITY_SCHEME = "PlatformApiKeyAuthentication"
 

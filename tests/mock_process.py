@@ -1,4 +1,4 @@
-"""A real `ibl-mock serve` process for the published clients, and what they send it."""
+"""A real `ibl-mock serve` process on a free port, for tests that talk HTTP to it."""
 
 from __future__ import annotations
 
