@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 import yaml
-from connexion import ConnexionMiddleware
 from connexion.middleware import MiddlewarePosition
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -33,6 +32,7 @@ from mock_server.messages import MockRequest, MockResponse
 from mock_server.router import RouteMatch
 from mock_server.routing import (
     ROUTE_MATCH_KEY,
+    MockConnexion,
     OperationResolver,
     OperationsMiddleware,
     PathRoutingMiddleware,
@@ -79,7 +79,7 @@ class MockApplication:
     def operation_count(self) -> int:
         return len(self.engine.index)
 
-    def _build(self) -> ConnexionMiddleware:
+    def _build(self) -> MockConnexion:
         fallback = Starlette(
             routes=[
                 Route("/openapi.json", self._openapi_json, methods=["GET"]),
@@ -90,9 +90,9 @@ class MockApplication:
             ],
             exception_handlers={404: self._unrouted, 405: self._unrouted},
         )
-        app = ConnexionMiddleware(fallback, import_name=__name__, middlewares=list(MIDDLEWARES))
+        app = MockConnexion(fallback, import_name=__name__, middlewares=list(MIDDLEWARES))
         info = {"title": self.loaded.title, "version": self.loaded.version}
-        app.add_api(
+        app.add_routing_view(
             routing_view(self.engine.index, info),
             resolver=OperationResolver(self._endpoint_for),
             path_router=self.router,
@@ -245,6 +245,6 @@ def _options_response(template: str, allowed: list[str]) -> Response:
     return JSONResponse(metadata, headers={"Allow": ", ".join(allowed)})
 
 
-def create_app(settings: Settings | None = None) -> ConnexionMiddleware:
+def create_app(settings: Settings | None = None) -> MockConnexion:
     """An ASGI app for `uvicorn mock_server.app:create_app --factory`."""
     return MockApplication(settings or Settings.from_env()).asgi
