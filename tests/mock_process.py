@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
+import pytest
+
 API_KEY = "test-key"
 START_TIMEOUT = 60.0
 
@@ -67,3 +69,12 @@ def running_mock(*extra_args: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def served_url() -> Iterator[str]:
+    """`running_mock()` for a fixture: a mock that fails to start fails the tests using it."""
+    try:
+        with running_mock() as url:
+            yield url
+    except MockStartError as error:
+        pytest.fail(str(error))

@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mock_process import MockStartError, running_mock
+from mock_process import served_url
 
 
 @pytest.fixture(scope="module")
 def mock_server_url() -> Iterator[str]:
     """The base URL of a fresh `ibl-mock serve --validate-responses`, stopped after the module."""
-    try:
-        with running_mock() as url:
-            yield url
-    except MockStartError as error:
-        pytest.fail(str(error))
+    yield from served_url()

@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mock_process import MockStartError, running_mock
+from mock_process import served_url
 
 
 @pytest.fixture(scope="session")
 def mock_server_url() -> Iterator[str]:
-    try:
-        with running_mock() as url:
-            yield url
-    except MockStartError as error:
-        pytest.fail(str(error))
+    yield from served_url()
