@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +45,6 @@ class StateAnswer:
     records: list[dict[str, Any]] | None = None
     page: Page | None = None
     error: dict[str, Any] | None = None
-    context: dict[str, str] = field(default_factory=dict)
 
 
 class ResourceHandlers:
