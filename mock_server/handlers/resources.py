@@ -88,14 +88,13 @@ class ResourceHandlers:
 
     def existing(self, role: OperationRole, path_params: Mapping[str, str]) -> list[Record]:
         """The records a request with these path values would see, seeding the scope first."""
-        scope = {canonical: path_params.get(param, "") for canonical, param in role.scope_params}
-        context = {param: path_params.get(param, "") for _, param in role.scope_params}
+        call = _Call(role, MockRequest("get", "", "", path_params), 200, {})
         resource = role.resource or ""
-        if self.store.claim_seed(resource, scope):
+        if self.store.claim_seed(resource, call.scope):
             count = 1 if role.kind is ResourceKind.SINGLETON else SEEDED_PER_SCOPE
             for _ in range(count):
-                self.records.create(role, scope, context, {}, seeded=True)
-        return self.store.find(resource, scope)
+                self.records.create(role, call.scope, call.context, {}, seeded=True)
+        return self.store.find(resource, call.scope)
 
     def _names_a_record(self, role: OperationRole) -> bool:
         """Whether the item parameter is a record's key: named like one, or matching a field."""
