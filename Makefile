@@ -8,7 +8,7 @@ ARGS ?=
 CONTRACT_EXAMPLES ?= 3
 DEEP_EXAMPLES ?= 50
 
-.PHONY: run test unit contract contract-deep lint format bench-startup clean help
+.PHONY: run test unit contract contract-deep lint format bench bench-startup clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -45,8 +45,11 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix mock_server tests bench
 	$(BIN)/ruff format mock_server tests bench
 
+bench: $(STAMP)  ## ibl-mock against Prism 5.14.2: start-up, req/s, p50/p99, memory (about 8 min; ARGS="--runs 1")
+	$(BIN)/python -m bench.peers $(ARGS)
+
 bench-startup: $(STAMP)  ## start-up time and peak memory, cold and warm cache
-	$(BIN)/python bench/startup.py
+	$(BIN)/python -m bench.startup
 
 clean:  ## remove the environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

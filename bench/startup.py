@@ -5,35 +5,21 @@ cold start. Each start is timed from process launch to the first 200 on a list o
 RSS (VmHWM) is read after a request to every list/aggregate GET, so the engine's per-operation
 validators and caches are built. Medians of --runs starts.
 
-    python bench/startup.py [--runs 5]
+    python -m bench.startup [--runs 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
+from bench.servers import HEADERS, free_port, mock_command, running
 from mock_server.spec import load_document
 from mock_server.spec.index import OperationIndex
-
-PROBE = "/api/ai-mentor/orgs/main/users/admin/disclaimer-agreements/"
-HEADERS = {"Authorization": "Api-Key bench"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _list_paths() -> list[str]:
@@ -48,49 +34,15 @@ def _list_paths() -> list[str]:
     return paths
 
 
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def one_start(cache_dir: str, paths: list[str]) -> tuple[float, float]:
-    port = _free_port()
-    env = {**os.environ, "IBL_MOCK_CACHE_DIR": cache_dir}
-    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port)]
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [*command, "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("ibl-mock exited during start-up")
-            try:
-                with urllib.request.urlopen(
-                    urllib.request.Request(base + PROBE, headers=HEADERS), timeout=2
-                ) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.01)
-            if time.perf_counter() - started > 60:
-                raise RuntimeError("no answer within 60 s")
-        elapsed = time.perf_counter() - started
+    port = free_port()
+    env = {"IBL_MOCK_CACHE_DIR": cache_dir}
+    with running("ibl-mock", mock_command(port, None, ()), port, env) as server:
         for path in paths:
             with contextlib.suppress(urllib.error.HTTPError):
-                urllib.request.urlopen(
-                    urllib.request.Request(base + path, headers=HEADERS), timeout=10
-                ).read()
-        return elapsed, _peak_rss_mb(process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+                request = urllib.request.Request(server.base + path, headers=HEADERS)
+                urllib.request.urlopen(request, timeout=10).read()
+        return server.startup, server.peak_rss_mb()
 
 
 def main() -> None:
