@@ -31,6 +31,7 @@ from mock_server.spec.index import Operation
 from mock_server.validation.adapters import OpenAPIRequest, OpenAPIResponse
 from mock_server.validation.drf_errors import problem_from_body_error, problem_from_parameter_error
 from mock_server.validation.forms import FORM_MEDIA_TYPES, form_as_json
+from mock_server.validation.parameters import ParameterPrecheck
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,7 @@ class _OperationValidators:
         self.parameters = V30RequestParametersValidator(
             spec, extra_format_validators=DJANGO_INPUT_FORMATS
         )
-        self.trivial_parameters = _trivial_parameters(operation)
-        self.integer_path_params = tuple(
-            p["name"]
-            for p in operation.parameters
-            if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
-        )
+        self.precheck = ParameterPrecheck(operation)
         self.response = V30ResponseValidator(spec, extra_media_type_deserializers=_JSON_FLAVOURS)
 
 
@@ -123,18 +119,11 @@ class ContractValidator:
             if unknown:
                 names = ", ".join(f'"{name}"' for name in unknown)
                 return RequestProblem(400, {"detail": f"Unknown query parameter(s): {names}."})
-        # openapi-core's parameter check costs milliseconds; with no query string and plain
-        # path parameters (integers checked here), there is nothing it could find.
-        trivial = (
-            validators.trivial_parameters
-            and not request.query
-            and all(
-                _INTEGER.fullmatch(request.path_params.get(name, ""))
-                for name in validators.integer_path_params
-            )
-        )
+        # openapi-core's parameter check costs milliseconds: it only sees what the precheck
+        # cannot vouch for, and finds the problem to report.
+        plainly_valid = validators.precheck.accepts(request.path_params, request.query)
         checked = OpenAPIRequest(_without_empty(request, operation))
-        for error in () if trivial else validators.parameters.iter_errors(checked):
+        for error in () if plainly_valid else validators.parameters.iter_errors(checked):
             if isinstance(error.__cause__, EmptyQueryParameterValue):
                 continue  # a required parameter sent empty: the view decides, as in DRF
             status, body = problem_from_parameter_error(error, operation)
@@ -194,23 +183,6 @@ class ContractValidator:
 
 _JSON_HEADERS = {"content-type": "application/json"}
 _JSON_TYPES = (JSON_MEDIA_TYPE, "application/scim+json")
-
-
-_INTEGER = re.compile(r"-?[0-9]+")
-
-
-def _trivial_parameters(operation: Operation) -> bool:
-    """Whether a request without a query string has parameters nothing can fault, once its
-    integer path values are integers: every path parameter a plain string or integer, and no
-    required query, header or cookie parameter."""
-    for parameter in operation.parameters:
-        schema = parameter.get("schema", {})
-        if parameter.get("in") == "path":
-            if schema.get("type", "string") not in ("string", "integer") or set(schema) - {"type"}:
-                return False
-        elif parameter.get("required"):
-            return False
-    return True
 
 
 def _undeclared_query(operation: Operation, request: MockRequest) -> list[str]:
