@@ -7,8 +7,6 @@ operation and sends back the `MockResponse` it returns.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -17,7 +15,9 @@ from mock_server.auth import Authenticator, AuthMode, AuthProblem
 from mock_server.handlers.errors import shaped_error, summary
 from mock_server.handlers.journal import Journal
 from mock_server.handlers.listing import select
+from mock_server.handlers.memo import BoundedCache
 from mock_server.handlers.negotiation import choose_media_type
+from mock_server.handlers.projection import Projector
 from mock_server.handlers.query import InvalidPage, Page
 from mock_server.handlers.records import RecordFactory
 from mock_server.handlers.rendering import render_state
@@ -35,28 +35,6 @@ OPERATION_HEADER = "X-Mock-Operation-Id"
 # HTTP forbids a body on these, whatever the document declares for them.
 BODILESS_STATUSES = frozenset({204, 205, 304})
 RESPONSE_PROBLEMS_HEADER = "X-Mock-Response-Problems"
-
-
-class _BoundedCache:
-    """Least-recently-used bytes by key; synthesized bodies are pure, so caching is safe."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, ...]) -> bytes | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[str, ...], value: bytes) -> None:
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def problem_declared(operation: Operation, problem: RequestProblem) -> bool:
@@ -80,6 +58,7 @@ class MockEngine:
         self.validator = ContractValidator(document, strict=strict)
         self.journal = Journal()
         self.synthesizer = Synthesizer(document, seed=seed)
+        self.projector = Projector(document, self.synthesizer)
         self.store = store or InMemoryStore()
         self.model = infer_resources(self.index, document)
         self.resources = ResourceHandlers(
@@ -89,7 +68,7 @@ class MockEngine:
         )
         self.validate_responses = validate_responses
         self.authenticator = Authenticator(AuthMode.ANY)
-        self._bodies = _BoundedCache(4096)
+        self._bodies: BoundedCache[tuple[str, ...], bytes] = BoundedCache(4096)
 
     def handle(self, operation_id: str, request: MockRequest) -> MockResponse:
         operation = self.index.by_id[operation_id]
@@ -149,9 +128,7 @@ class MockEngine:
         media_type = choose_media_type(content, request.headers.get("accept", ""))
         schema = content[media_type].get("schema", {})
         key = f"{operation.operation_id}|{state.status}|{request.path}"
-        value = render_state(
-            self.document, self.synthesizer, schema, state, page, key, request.path_params
-        )
+        value = render_state(self.projector, schema, state, page, key, request.path_params)
         return MockResponse(state.status, encode_json(value), media_type=media_type)
 
     def _success(self, operation: Operation, request: MockRequest) -> MockResponse:

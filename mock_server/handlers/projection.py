@@ -5,15 +5,74 @@ wider schema for it (`MentorCreate`, `Mentor`, a list's item schema). The answer
 synthesized value valid for the operation's schema and takes every stored field that the schema
 declares and that fits its property schema, so the stored data shows wherever it may and the
 answer stays valid against the document.
+
+Projection synthesizes and validates, so it costs most of a list request. It is a pure function
+of the schema, the key, the context and the record's content, and `Projector` remembers its
+results under exactly those: a changed record is projected afresh. Callers must not mutate
+what it returns (they copy before changing, as `render_state` does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
+
+from mock_server.handlers.memo import BoundedCache
 from mock_server.spec.index import object_properties, resolve_ref
 from mock_server.synthesis import Synthesizer
+
+_MemoKey = tuple[int, str, tuple[tuple[str, str], ...], bytes]
+
+
+class Projector:
+    """`project` and `Synthesizer.value`, remembered for the most recent answers."""
+
+    def __init__(self, document: Mapping[str, Any], synthesizer: Synthesizer) -> None:
+        self.document = document
+        self.synthesizer = synthesizer
+        self._memo: BoundedCache[_MemoKey, Any] = BoundedCache(16384)
+
+    def project(
+        self,
+        schema: Mapping[str, Any],
+        record: Mapping[str, Any],
+        *,
+        key: str,
+        context: Mapping[str, str],
+    ) -> Any:
+        def compute() -> Any:
+            return project(
+                self.document, self.synthesizer, schema, record, key=key, context=context
+            )
+
+        return self._remembered(_memo_key(schema, key, context, record), compute)
+
+    def synthesize(self, schema: Mapping[str, Any], *, key: str, context: Mapping[str, str]) -> Any:
+        return self._remembered(
+            _memo_key(schema, key, context, None),
+            lambda: self.synthesizer.value(schema, key=key, context=context),
+        )
+
+    def _remembered(self, memo_key: _MemoKey | None, compute: Callable[[], Any]) -> Any:
+        found = None if memo_key is None else self._memo.get(memo_key)
+        if found is None:
+            found = compute()
+            if memo_key is not None:
+                self._memo.put(memo_key, found)
+        return found
+
+
+def _memo_key(
+    schema: Mapping[str, Any], key: str, context: Mapping[str, str], record: Any
+) -> _MemoKey | None:
+    """Schemas are nodes of the loaded document, alive as long as the engine: `id` names them."""
+    try:
+        content = b"" if record is None else orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None  # not JSON (nothing the store keeps today): not remembered
+    return id(schema), key, tuple(sorted(context.items())), content
 
 
 def project(

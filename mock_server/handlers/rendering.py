@@ -5,40 +5,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.handlers.projection import project
+from mock_server.handlers.projection import Projector
 from mock_server.handlers.query import Page
 from mock_server.handlers.resources import StateAnswer
 from mock_server.spec.index import object_properties, resolve_ref
-from mock_server.synthesis import Synthesizer
 
 _PAGE_FIELDS = ("count", "next", "previous", "results")
 
 
 def render_state(
-    document: Mapping[str, Any],
-    synthesizer: Synthesizer,
+    projector: Projector,
     schema: Mapping[str, Any],
     state: StateAnswer,
     page: Page | None,
     key: str,
     context: Mapping[str, str],
 ) -> Any:
+    document = projector.document
     if state.records is None:
         record_key = f"{key}|{(state.record or {}).get('id', '')}"
-        return project(
-            document, synthesizer, schema, state.record or {}, key=record_key, context=context
-        )
+        return projector.project(schema, state.record or {}, key=record_key, context=context)
     resolved = resolve_ref(document, schema)
     if resolved.get("type") == "array":
-        return _items(document, synthesizer, resolved.get("items", {}), state.records, key, context)
+        return _items(projector, resolved.get("items", {}), state.records, key, context)
     properties = object_properties(document, schema)
     if "results" not in properties:
-        return synthesizer.value(schema, key=key, context=context)
+        return projector.synthesize(schema, key=key, context=context)
     items_schema = resolve_ref(document, properties["results"]).get("items", {})
     shown = page.items if page is not None else state.records
-    wrapper = synthesizer.value(schema, key=key, context=context)
+    wrapper = projector.synthesize(schema, key=key, context=context)
     wrapper = dict(wrapper) if isinstance(wrapper, dict) else {}
-    wrapper["results"] = _items(document, synthesizer, items_schema, shown, key, context)
+    wrapper["results"] = _items(projector, items_schema, shown, key, context)
     if page is not None:
         wrapper.update(count=page.count, next=page.next, previous=page.previous)
     else:
@@ -48,21 +45,13 @@ def render_state(
 
 
 def _items(
-    document: Mapping[str, Any],
-    synthesizer: Synthesizer,
+    projector: Projector,
     items_schema: Mapping[str, Any],
     records: list[dict[str, Any]],
     key: str,
     context: Mapping[str, str],
 ) -> list[Any]:
     return [
-        project(
-            document,
-            synthesizer,
-            items_schema,
-            record,
-            key=f"{key}|{record.get('id', i)}",
-            context=context,
-        )
+        projector.project(items_schema, record, key=f"{key}|{record.get('id', i)}", context=context)
         for i, record in enumerate(records)
     ]
