@@ -84,10 +84,19 @@ def project(
     key: str,
     context: Mapping[str, str],
 ) -> Any:
+    properties = object_properties(document, schema)
+    readable = [n for n, s in properties.items() if not resolve_ref(document, s).get("writeOnly")]
+    if readable and all(name in record for name in readable):
+        # The record fills every field an answer shows, so nothing synthesized would show.
+        whole = {
+            name: _referenced(document, synthesizer, properties[name], record[name], key, name)
+            for name in readable
+        }
+        if synthesizer.fits(schema, whole):
+            return whole
     base = synthesizer.value(schema, key=key, context=context)
     if not isinstance(base, dict):
         return base
-    properties = object_properties(document, schema)
     shown = dict(base)
     for name, value in record.items():
         if name in properties:

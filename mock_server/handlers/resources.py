@@ -77,11 +77,11 @@ class ResourceHandlers:
         if role.verb is Verb.ACTION:
             return self._act(call, body)
         if role.verb is Verb.LIST:
-            self.existing(role, request.path_params)
+            self._seed(call)
             records = self.store.find(role.resource or "", call.scope)
             return StateAnswer(call.status, records=[r.data for r in records])
         if role.verb is Verb.CREATE:
-            self.existing(role, request.path_params)  # the seeded records come first
+            self._seed(call)  # the seeded records come first
             record = self.records.create(role, call.scope, call.context, call.writes)
             return StateAnswer(call.status, record=record.data)
         return self._item(call)
@@ -89,12 +89,16 @@ class ResourceHandlers:
     def existing(self, role: OperationRole, path_params: Mapping[str, str]) -> list[Record]:
         """The records a request with these path values would see, seeding the scope first."""
         call = _Call(role, MockRequest("get", "", "", path_params), 200, {})
-        resource = role.resource or ""
-        if self.store.claim_seed(resource, call.scope):
+        self._seed(call)
+        return self.store.find(role.resource or "", call.scope)
+
+    def _seed(self, call: _Call) -> None:
+        """Give a scope its records on first use, as if it had always had them."""
+        role = call.role
+        if self.store.claim_seed(role.resource or "", call.scope):
             count = 1 if role.kind is ResourceKind.SINGLETON else SEEDED_PER_SCOPE
             for _ in range(count):
                 self.records.create(role, call.scope, call.context, {}, seeded=True)
-        return self.store.find(resource, call.scope)
 
     def _names_a_record(self, role: OperationRole) -> bool:
         """Whether the item parameter is a record's key: named like one, or matching a field."""
@@ -124,7 +128,7 @@ class ResourceHandlers:
 
     def _item(self, call: _Call) -> StateAnswer:
         role = call.role
-        self.existing(role, call.request.path_params)
+        self._seed(call)
         value = call.request.path_params.get(role.id_param or "", "")
         field = self.records.lookup_field(role)
         record = self.store.get(role.resource or "", call.scope, field, value)

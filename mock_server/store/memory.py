@@ -20,6 +20,9 @@ class InMemoryStore:
         self._ids: dict[str, int] = defaultdict(int)
         self._deleted: set[tuple[str, str, str]] = set()
         self._seeded: set[tuple[str, frozenset[tuple[str, str]]]] = set()
+        # (resource, field) -> the field's value as text -> records; built on the first `get`
+        # by that field, kept up to date by `add` and `remove`.
+        self._keyed: dict[tuple[str, str], dict[str, list[Record]]] = {}
 
     def find(self, resource: str, scope: Scope) -> list[Record]:
         with self._lock:
@@ -27,15 +30,32 @@ class InMemoryStore:
 
     def get(self, resource: str, scope: Scope, field: str, value: str) -> Record | None:
         with self._lock:
+            for record in self._index(resource, field).get(value, ()):
+                if str(record.data.get(field)) == value and record.visible_from(scope):
+                    return record
+            # A write may have changed the field since the record was indexed: only a full
+            # look can say there is no such record.
             for record in self._records.get(resource, ()):
                 if str(record.data.get(field)) == value and record.visible_from(scope):
                     return record
             return None
 
+    def _index(self, resource: str, field: str) -> dict[str, list[Record]]:
+        index = self._keyed.get((resource, field))
+        if index is None:
+            index = defaultdict(list)
+            for record in self._records.get(resource, ()):
+                index[str(record.data.get(field))].append(record)
+            self._keyed[(resource, field)] = index
+        return index
+
     def add(self, resource: str, scope: Scope, data: dict[str, Any]) -> Record:
         record = Record(resource, dict(scope), data)
         with self._lock:
             self._records[resource].append(record)
+            for (indexed, field), index in self._keyed.items():
+                if indexed == resource:
+                    index[str(data.get(field))].append(record)
             identifier = data.get("id")
             if isinstance(identifier, int) and identifier > self._ids[resource]:
                 self._ids[resource] = identifier
@@ -46,6 +66,11 @@ class InMemoryStore:
             records = self._records.get(record.resource, [])
             if record in records:
                 records.remove(record)
+            for (indexed, _), index in self._keyed.items():
+                if indexed == record.resource:
+                    for listed in index.values():
+                        if record in listed:
+                            listed.remove(record)
             for field in ("id", "unique_id", "slug", "name", "username", "uuid"):
                 if field in record.data:
                     self._deleted.add((record.resource, field, str(record.data[field])))
@@ -89,6 +114,7 @@ class InMemoryStore:
             self._ids = defaultdict(int, saved.ids)
             self._deleted = saved.deleted
             self._seeded = saved.seeded
+            self._keyed = {}
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,24 @@ def test_a_removed_record_is_gone_and_remembered() -> None:
     assert not store.is_deleted("Prompt", "id", "8")
 
 
+def test_get_by_key_follows_adds_removals_changed_keys_and_restores() -> None:
+    store = InMemoryStore()
+    first = store.add("Mentor", {"tenant": "acme"}, {"id": 1, "slug": "ada"})
+    assert store.get("Mentor", {}, "slug", "ada") is first  # the slug index is built here
+    saved = store.snapshot()
+    second = store.add("Mentor", {"tenant": "acme"}, {"id": 2, "slug": "bo"})
+    assert store.get("Mentor", {}, "slug", "bo") is second
+    first.data["slug"] = "cy"  # a PATCH changes the record in place
+    assert store.get("Mentor", {}, "slug", "ada") is None
+    assert store.get("Mentor", {}, "slug", "cy") is first
+    store.remove(second)
+    assert store.get("Mentor", {}, "slug", "bo") is None
+    store.restore(saved)
+    restored = store.get("Mentor", {}, "slug", "ada")
+    assert restored is not None and restored.data["id"] == 1
+    assert store.get("Mentor", {}, "slug", "bo") is None
+
+
 def test_restore_brings_back_the_snapshot_and_forgets_later_changes() -> None:
     store = InMemoryStore()
     kept = store.add("Prompt", {"tenant": "acme"}, {"id": 1, "title": "seeded"})
