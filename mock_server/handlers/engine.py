@@ -15,13 +15,13 @@ from mock_server.auth import Authenticator, AuthMode, AuthProblem
 from mock_server.handlers.errors import shaped_error, summary
 from mock_server.handlers.journal import Journal
 from mock_server.handlers.listing import select
-from mock_server.handlers.memo import BoundedCache
 from mock_server.handlers.negotiation import choose_media_type
 from mock_server.handlers.projection import Projector
 from mock_server.handlers.query import InvalidPage, Page
 from mock_server.handlers.records import RecordFactory
 from mock_server.handlers.rendering import render_state
 from mock_server.handlers.resources import ResourceHandlers, StateAnswer
+from mock_server.memo import BoundedCache
 from mock_server.messages import MockRequest, MockResponse, encode_json
 from mock_server.model import OperationRole, infer_resources
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref

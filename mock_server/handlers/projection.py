@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from mock_server.handlers.memo import BoundedCache
+from mock_server.memo import BoundedCache
 from mock_server.spec.index import object_properties, resolve_ref
 from mock_server.synthesis import Synthesizer
 

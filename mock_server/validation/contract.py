@@ -8,10 +8,11 @@ per-request cost then does not grow with the size of the document. Views are bui
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,6 +27,7 @@ from openapi_core.validation.request.validators import (
 from openapi_core.validation.response.validators import V30ResponseValidator
 from openapi_core.validation.schemas.datatypes import FormatValidatorsDict
 
+from mock_server.memo import BoundedCache
 from mock_server.messages import JSON_MEDIA_TYPE, MockRequest, MockResponse
 from mock_server.spec.index import Operation
 from mock_server.validation.adapters import OpenAPIRequest, OpenAPIResponse
@@ -99,6 +101,7 @@ class ContractValidator:
         self._document = document
         self.strict = strict
         self._validators: dict[str, _OperationValidators] = {}
+        self._verdicts: BoundedCache[Hashable, list[str]] = BoundedCache(8192)
         self._lock = threading.Lock()
 
     def _for(self, operation: Operation) -> _OperationValidators:
@@ -173,12 +176,23 @@ class ContractValidator:
     def response_problems(
         self, operation: Operation, request: MockRequest, response: MockResponse
     ) -> list[str]:
-        """Human-readable reasons why `response` breaks the contract (empty when it holds)."""
-        validators = self._for(operation)
-        errors: Iterable[Exception] = validators.response.iter_errors(
-            OpenAPIRequest(request), OpenAPIResponse(response)
-        )
-        return [_describe(error) for error in errors]
+        """Human-readable reasons why `response` breaks the contract (empty when it holds).
+
+        The verdict depends only on the operation and the response (the request only names
+        the operation), so it is remembered by a digest of those: a list answered again with
+        the same bytes is not validated again.
+        """
+        digest = hashlib.blake2b(response.body, digest_size=16).digest()
+        headers = tuple(sorted(response.headers.items()))
+        key = (operation.operation_id, response.status, response.media_type, headers, digest)
+        problems = self._verdicts.get(key)
+        if problems is None:
+            errors: Iterable[Exception] = self._for(operation).response.iter_errors(
+                OpenAPIRequest(request), OpenAPIResponse(response)
+            )
+            problems = [_describe(error) for error in errors]
+            self._verdicts.put(key, problems)
+        return list(problems)
 
 
 _JSON_HEADERS = {"content-type": "application/json"}
