@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,7 +27,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.auth import Authenticator, AuthMode
-from mock_server.fixtures import load_world, seed_world
+from mock_server.fixtures import load_world
+from mock_server.fixtures.cache import seed_world_cached, world_cache_file
 from mock_server.handlers import MockEngine
 from mock_server.messages import MockRequest, MockResponse
 from mock_server.router import RouteMatch
@@ -41,6 +43,7 @@ from mock_server.routing import (
 )
 from mock_server.settings import Settings
 from mock_server.spec import LoadedDocument, load_document
+from mock_server.spec.loader import default_cache_dir
 
 log = logging.getLogger("ibl_mock")
 
@@ -70,7 +73,14 @@ class MockApplication:
         )
         self.router = router_from_index(self.engine.index)
         self.world = load_world(settings.fixtures_path, model=self.engine.model)
-        log.info("%s", seed_world(self.engine, self.world).summary())
+        world_cache = (
+            world_cache_file(
+                default_cache_dir(), self.loaded, Path(settings.fixtures_path), settings.seed
+            )
+            if settings.use_spec_cache
+            else None
+        )
+        log.info("%s", seed_world_cached(self.engine, self.world, world_cache))
         self.engine.authenticator = Authenticator(AuthMode(settings.auth), self.world)
         self.seeded = self.engine.store.snapshot()
         self.asgi = self._build()

@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const=False,
         default=None,
-        help="parse the document afresh instead of reading the on-disk cache of it",
+        help="parse the document and seed the world afresh, without the on-disk cache",
     )
     serve.add_argument(
         "--log-level",

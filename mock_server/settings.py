@@ -23,7 +23,7 @@ class Settings:
     auth: str = "any"
     strict: bool = False
     cors: bool = True
-    use_spec_cache: bool = True
+    use_spec_cache: bool = True  # the on-disk cache of the parsed document and seeded world
     log_level: str = "info"
 
     @classmethod

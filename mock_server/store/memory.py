@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,32 @@ class InMemoryStore:
             return {
                 name: len(records) for name, records in sorted(self._records.items()) if records
             }
+
+    def dump(self) -> dict[str, Any]:
+        """Everything the store holds, as JSON values (for the on-disk cache of the world)."""
+        with self._lock:
+            return {
+                "records": [
+                    [r.resource, r.scope, r.data] for rs in self._records.values() for r in rs
+                ],
+                "ids": dict(self._ids),
+                "deleted": sorted(self._deleted),
+                "seeded": sorted([resource, sorted(scope)] for resource, scope in self._seeded),
+            }
+
+    def load(self, dumped: Mapping[str, Any]) -> None:
+        """Replace the contents with what `dump` returned."""
+        records: dict[str, list[Record]] = defaultdict(list)
+        for resource, scope, data in dumped["records"]:
+            records[resource].append(Record(resource, scope, data))
+        with self._lock:
+            self._records = records
+            self._ids = defaultdict(int, dumped["ids"])
+            self._deleted = {(r, f, v) for r, f, v in dumped["deleted"]}
+            self._seeded = {
+                (r, frozenset((k, v) for k, v in scope)) for r, scope in dumped["seeded"]
+            }
+            self._keyed = {}
 
     def snapshot(self) -> object:
         with self._lock:

@@ -1,0 +1,48 @@
+"""The seeded world read back from the on-disk cache is the world seeding makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from mock_server.app import MockApplication
+from mock_server.settings import Settings
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("IBL_MOCK_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _worlds(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.glob("world-*.json"))
+
+
+def test_a_second_start_reads_the_world_the_first_one_seeded(cache_dir: Path) -> None:
+    seeded = MockApplication(Settings(seed=3))
+    (entry,) = _worlds(cache_dir)
+    restored = MockApplication(Settings(seed=3))
+    assert orjson.dumps(restored.engine.store.dump()) == orjson.dumps(seeded.engine.store.dump())
+    assert restored.engine.store.counts() == seeded.engine.store.counts()
+    assert _worlds(cache_dir) == [entry]
+
+
+def test_another_seed_or_no_cache_seeds_afresh(cache_dir: Path) -> None:
+    MockApplication(Settings(seed=3))
+    MockApplication(Settings(seed=4))
+    assert len(_worlds(cache_dir)) == 2
+    uncached = MockApplication(Settings(seed=5, use_spec_cache=False))
+    assert len(_worlds(cache_dir)) == 2
+    assert sum(uncached.engine.store.counts().values()) > 200
+
+
+def test_a_damaged_world_entry_is_seeded_again(cache_dir: Path) -> None:
+    first = MockApplication(Settings(seed=3))
+    (entry,) = _worlds(cache_dir)
+    entry.write_bytes(b'{"records": [')
+    again = MockApplication(Settings(seed=3))
+    assert again.engine.store.counts() == first.engine.store.counts()
+    assert orjson.loads(entry.read_bytes())["records"]
