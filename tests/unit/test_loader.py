@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from mock_server.app import MockApplication
-from mock_server.spec.loader import default_cache_dir, load_document
+from mock_server.spec.loader import DEFAULT_SPEC_PATH, default_cache_dir, load_document
 from mock_server.spec.patches import PATCHES
 
 TINY = """\
@@ -139,3 +139,11 @@ def test_a_damaged_cache_entry_is_rebuilt(spec: Path, tmp_path: Path) -> None:
     loaded = load_document(spec, cache_dir=cache_dir)
     assert loaded.document == good.document
     assert load_document(spec, cache_dir=cache_dir).from_cache
+
+
+def test_the_fast_yaml_parser_reads_the_document_as_pyyaml_does() -> None:
+    import ryaml
+    import yaml
+
+    raw = DEFAULT_SPEC_PATH.read_text(encoding="utf-8")
+    assert ryaml.loads(raw) == yaml.load(raw, Loader=yaml.CSafeLoader)
