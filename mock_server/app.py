@@ -49,13 +49,14 @@ log = logging.getLogger("ibl_mock")
 
 # Connexion's security and validation middlewares are left out: openapi-core validates in the
 # engine, and authentication is the mock's own (the document's api-key scheme needs a handler).
+# Swagger UI sits below the operations: only requests no operation takes reach its router.
 MIDDLEWARES = [
     ServerErrorMiddleware,
     ExceptionMiddleware,
-    SwaggerUIMiddleware,
     PathRoutingMiddleware,
     LifespanMiddleware,
     OperationsMiddleware,
+    SwaggerUIMiddleware,
 ]
 
 
