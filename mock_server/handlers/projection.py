@@ -8,8 +8,10 @@ answer stays valid against the document.
 
 Projection synthesizes and validates, so it costs most of a list request. It is a pure function
 of the schema, the key, the context and the record's content, and `Projector` remembers its
-results under exactly those: a changed record is projected afresh. Callers must not mutate
-what it returns (they copy before changing, as `render_state` does).
+results under exactly those: a changed record is projected afresh. A remembered answer may
+share nested values with its record, which is safe because handlers change a record by replacing
+its field values, never by mutating them in place. Callers must not mutate what it returns
+either (they copy before changing, as `render_state` does).
 """
 
 from __future__ import annotations
