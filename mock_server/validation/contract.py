@@ -32,7 +32,7 @@ from mock_server.messages import JSON_MEDIA_TYPE, MockRequest, MockResponse
 from mock_server.spec.index import Operation
 from mock_server.validation.adapters import OpenAPIRequest, OpenAPIResponse
 from mock_server.validation.drf_errors import problem_from_body_error, problem_from_parameter_error
-from mock_server.validation.forms import FORM_MEDIA_TYPES, form_as_json
+from mock_server.validation.forms import FORM_MEDIA_TYPES, form_as_json, numbers_as_strings
 from mock_server.validation.parameters import ParameterPrecheck
 
 
@@ -166,12 +166,13 @@ class ContractValidator:
         unsupported = _unsupported_media_type(declared_body, request)
         if unsupported is not None:
             return unsupported
+        content = declared_body.get("content", {})
         try:
-            as_json = form_as_json(self._document, declared_body.get("content", {}), request)
+            as_json = form_as_json(self._document, content, request)
         except Exception as error:
             kind = "Multipart form" if "multipart" in request.media_type else "Form"
             return RequestProblem(400, {"detail": f"{kind} parse error - {error}"})
-        return as_json or request
+        return as_json or numbers_as_strings(self._document, content, request) or request
 
     def response_problems(
         self, operation: Operation, request: MockRequest, response: MockResponse

@@ -1,4 +1,4 @@
-"""Form and multipart bodies read the way DRF's serializer fields read them.
+"""Form, multipart and JSON bodies read the way DRF's serializer fields read them.
 
 HTML forms carry only strings. DRF's fields coerce them (`"false"` to False, `"3"` to 3, an
 empty value to None where null is allowed), so the mock turns a form body into the JSON value
@@ -38,6 +38,53 @@ def form_as_json(
     # The standard encoder: a form may carry integers wider than 64 bits, which DRF accepts.
     body = json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
     return replace(request, headers={**request.headers, "content-type": JSON_MEDIA_TYPE}, body=body)
+
+
+def numbers_as_strings(
+    document: Mapping[str, Any], content: Mapping[str, Any], request: MockRequest
+) -> MockRequest | None:
+    """The JSON request with numbers sent for string fields turned to text, or None if none.
+
+    DRF's CharField (and the choice, slug, UUID and decimal fields drf-spectacular documents as
+    strings) accepts an integer or a float and keeps `str()` of it; only booleans and containers
+    are "Not a valid string.". Clients, and links between answers, send ids that way.
+    """
+    media = content.get(request.media_type)
+    if request.media_type != JSON_MEDIA_TYPE or not isinstance(media, Mapping):
+        return None
+    try:
+        value = json.loads(request.body)
+    except ValueError:
+        return None  # openapi-core reports the parse error
+    changed = _stringify(document, media.get("schema", {}), value)
+    if changed is value:
+        return None
+    body = json.dumps(changed, ensure_ascii=False, allow_nan=False).encode()
+    return replace(request, body=body)
+
+
+def _stringify(document: Mapping[str, Any], schema: Mapping[str, Any], value: Any) -> Any:
+    """`value` with numbers under string-only schemas as text; `value` itself if none were."""
+    schema = resolve_ref(document, schema)
+    if isinstance(value, dict):
+        properties = object_properties(document, schema)
+        new = {k: _stringify(document, properties.get(k, {}), v) for k, v in value.items()}
+        return value if all(new[k] is value[k] for k in value) else new
+    if isinstance(value, list):
+        items = schema.get("items", {}) if schema.get("type") == "array" else {}
+        new_items = [_stringify(document, items, v) for v in value]
+        return value if all(a is b for a, b in zip(new_items, value, strict=True)) else new_items
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        declared = _allowed_types(document, schema) if _declares_type(document, schema) else set()
+        if "string" in declared and not declared & {"integer", "number"}:
+            return str(value)
+    return value
+
+
+def _declares_type(document: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
+    schema = resolve_ref(document, schema)
+    branches = [b for key in ("allOf", "oneOf", "anyOf") for b in schema.get(key, [])]
+    return "type" in schema or any(_declares_type(document, b) for b in branches)
 
 
 def _nest(fields: dict[str, list[str]]) -> dict[str, Any]:

@@ -52,6 +52,17 @@ def test_custom_instruction_is_one_record_per_user(state_client: ASGIClient) -> 
     assert other_user.get("about_user") != "Likes maps"
 
 
+def test_a_number_sent_for_a_string_field_is_kept_as_text_as_drf_does(
+    state_client: ASGIClient,
+) -> None:
+    created = state_client.post(CUSTOM_INSTRUCTION, json={"profession": 42, "about_user": 2.5})
+    assert created.status_code in (200, 201), created.text
+    read = state_client.get(CUSTOM_INSTRUCTION).json()
+    assert (read["profession"], read["about_user"]) == ("42", "2.5")
+    refused = state_client.post(CUSTOM_INSTRUCTION, json={"profession": True})
+    assert (refused.status_code, refused.json()) == (400, {"profession": ["Not a valid string."]})
+
+
 def _ids(client: ASGIClient, url: str, **params: Any) -> list[int]:
     body = client.get(url, params=params).json()
     return [item["id"] for item in body["results"]]
