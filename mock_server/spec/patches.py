@@ -79,13 +79,8 @@ _NOT_FOUND_RESPONSE = {
 }
 
 
-def declare_drf_not_found(document: Document) -> int:
-    """DRF answers 404 from every view that looks a record up, and from a page past the end.
-
-    drf-spectacular documents that 404 on a few operations only, so a client (and a contract
-    tester) would be told a deleted or foreign record cannot be missing. Every operation with a
-    path parameter or a `page` parameter gets DRF's 404 `{"detail": "..."}` where it declares none.
-    """
+def _declare_error_schema(document: Document) -> None:
+    """The schema the declared DRF errors answer with, added once."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(
         DRF_ERROR_SCHEMA,
@@ -96,6 +91,16 @@ def declare_drf_not_found(document: Document) -> int:
             "additionalProperties": True,
         },
     )
+
+
+def declare_drf_not_found(document: Document) -> int:
+    """DRF answers 404 from every view that looks a record up, and from a page past the end.
+
+    drf-spectacular documents that 404 on a few operations only, so a client (and a contract
+    tester) would be told a deleted or foreign record cannot be missing. Every operation with a
+    path parameter or a `page` parameter gets DRF's 404 `{"detail": "..."}` where it declares none.
+    """
+    _declare_error_schema(document)
     changed = 0
     for path, item in document.get("paths", {}).items():
         for operation in item.values():
@@ -123,6 +128,7 @@ def declare_drf_auth_errors(document: Document) -> int:
     The document declares them on a few operations only; every operation that requires the
     platform key can answer either. Each gets DRF's `{"detail": "..."}` where it declares none.
     """
+    _declare_error_schema(document)
     changed = 0
     for item in document.get("paths", {}).values():
         for operation in item.values():
@@ -137,6 +143,34 @@ def declare_drf_auth_errors(document: Document) -> int:
                         "content": _NOT_FOUND_RESPONSE["content"],
                     }
                     changed += 1
+    return changed
+
+
+def declare_drf_bad_request(document: Document) -> int:
+    """DRF answers 400 from every view that reads a body or filters on query parameters.
+
+    A body that fails its serializer, or a query value a filter cannot read (`?mentor_id=457`
+    for a uuid), is DRF's 400 with field errors. The document declares that 400 on a few
+    operations only; every operation with a request body or a query parameter gets it, with
+    DRF's error body, where it declares none.
+    """
+    _declare_error_schema(document)
+    changed = 0
+    for item in document.get("paths", {}).values():
+        shared = item.get("parameters", []) if isinstance(item, dict) else []
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            parameters = [*shared, *operation.get("parameters", [])]
+            takes_input = "requestBody" in operation or any(
+                isinstance(p, dict) and p.get("in") == "query" for p in parameters
+            )
+            if takes_input and "400" not in operation["responses"]:
+                operation["responses"]["400"] = {
+                    "description": "Invalid input: DRF's field errors, or its parse error",
+                    "content": _NOT_FOUND_RESPONSE["content"],
+                }
+                changed += 1
     return changed
 
 
@@ -160,6 +194,11 @@ PATCHES: tuple[Patch, ...] = (
         name="declare-drf-auth-errors",
         why="DRF's 401 and 403 for guarded views are documented on few operations",
         apply=declare_drf_auth_errors,
+    ),
+    Patch(
+        name="declare-drf-bad-request",
+        why="DRF's 400 for an invalid body or query value is documented on few operations",
+        apply=declare_drf_bad_request,
     ),
 )
 

@@ -239,3 +239,13 @@ def test_the_journal_lists_recent_requests_newest_first(client: ASGIClient) -> N
     assert refused["operation"] == "ai_mentor_orgs_users_custom_instruction_create"
     assert refused["status"] == 400
     assert refused["problems"] == ["profession: Ensure this field has no more than 100 characters."]
+
+
+def test_a_bad_query_value_is_a_400_the_served_document_declares(client: ASGIClient) -> None:
+    # A uuid filter sent an integer id, as links between answers do.
+    template = "/api/ai-mentor/orgs/{org}/users/{user_id}/periodic-agents/statistics/"
+    response = client.get(template.format(org="main", user_id="admin") + "?mentor_id=457")
+    assert response.status_code == 400
+    assert list(response.json()) == ["mentor_id"]
+    served = client.get("/openapi.json").json()
+    assert "400" in served["paths"][template]["get"]["responses"]

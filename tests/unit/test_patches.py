@@ -16,6 +16,7 @@ from mock_server.spec.loader import DEFAULT_SPEC_PATH
 from mock_server.spec.patches import (
     PATCHES,
     apply_patches,
+    declare_drf_bad_request,
     drop_defaults_that_violate_min_length,
 )
 
@@ -132,3 +133,25 @@ def test_min_length_patch_on_a_tiny_schema() -> None:
     tag = document["components"]["schemas"]["Nested"]["properties"]["tag"]
     assert tag == {"type": "string", "minLength": 3}
     assert drop_defaults_that_violate_min_length(document) == 0
+
+
+def test_bad_request_is_declared_where_input_is_read_and_nowhere_else() -> None:
+    ok = {"200": {"description": "ok"}}
+    query = [{"name": "mentor_id", "in": "query", "schema": {"type": "string"}}]
+    document: dict[str, Any] = {
+        "paths": {
+            "/filtered/": {"get": {"parameters": query, "responses": dict(ok)}},
+            "/written/": {"post": {"requestBody": {"content": {}}, "responses": dict(ok)}},
+            "/plain/{id}/": {
+                "get": {"parameters": [{"name": "id", "in": "path"}], "responses": dict(ok)}
+            },
+            "/own/": {"post": {"requestBody": {}, "responses": {"400": {"description": "mine"}}}},
+        }
+    }
+    assert declare_drf_bad_request(document) == 2
+    paths = document["paths"]
+    assert "400" in paths["/filtered/"]["get"]["responses"]
+    assert "400" in paths["/written/"]["post"]["responses"]
+    assert "400" not in paths["/plain/{id}/"]["get"]["responses"]
+    assert paths["/own/"]["post"]["responses"]["400"] == {"description": "mine"}
+    assert "DRFErrorBody" in document["components"]["schemas"]
