@@ -86,7 +86,7 @@ class MockEngine:
             response = self._error(operation, request, caller.status, caller.body)
             response.headers.update(caller.headers)
             return response, [summary(caller.body)]
-        problem = self.validator.check_request(operation, request)
+        problem, body = self.validator.accept(operation, request)
         problems = [] if problem is None else [summary(problem.body)]
         if problem is not None:
             response = self._error(operation, request, problem.status, problem.body)
@@ -95,7 +95,6 @@ class MockEngine:
             if role is None:
                 response = self._success(operation, request)
             else:
-                body = self.validator.read_body(operation, request)
                 state = self.resources.answer(operation, role, request, body)
                 response = self._render(operation, role, request, state)
         if self.validate_responses and (problem is None or problem_declared(operation, problem)):

@@ -116,12 +116,20 @@ class ContractValidator:
 
     def check_request(self, operation: Operation, request: MockRequest) -> RequestProblem | None:
         """The first reason to refuse `request`, in the order DRF would find it, or None."""
+        return self.accept(operation, request)[0]
+
+    def accept(
+        self, operation: Operation, request: MockRequest
+    ) -> tuple[RequestProblem | None, Any]:
+        """`check_request`, and for an accepted request its body as the JSON value DRF's
+        serializer would see (None without a JSON body): the body is normalised once."""
         validators = self._for(operation)
         if self.strict:
             unknown = _undeclared_query(operation, request)
             if unknown:
                 names = ", ".join(f'"{name}"' for name in unknown)
-                return RequestProblem(400, {"detail": f"Unknown query parameter(s): {names}."})
+                detail = f"Unknown query parameter(s): {names}."
+                return RequestProblem(400, {"detail": detail}), None
         # openapi-core's parameter check costs milliseconds: it only sees what the precheck
         # cannot vouch for, and finds the problem to report.
         plainly_valid = validators.precheck.accepts(request.path_params, request.query)
@@ -130,30 +138,22 @@ class ContractValidator:
             if isinstance(error.__cause__, EmptyQueryParameterValue):
                 continue  # a required parameter sent empty: the view decides, as in DRF
             status, body = problem_from_parameter_error(error, operation)
-            return RequestProblem(status, body)
+            return RequestProblem(status, body), None
         declared_body = operation.request_body
         if declared_body is None:
-            return None
+            return None, None
         normalised = self._body_as_json(declared_body, request)
         if isinstance(normalised, RequestProblem):
-            return normalised
+            return normalised, None
         for error in validators.body.iter_errors(OpenAPIRequest(normalised)):
             status, body = problem_from_body_error(error, request)
-            return RequestProblem(status, body)
-        return None
-
-    def read_body(self, operation: Operation, request: MockRequest) -> Any:
-        """The body of an accepted request as the JSON value DRF's serializer would see."""
-        declared_body = operation.request_body
-        if declared_body is None:
-            return None
-        normalised = self._body_as_json(declared_body, request)
-        if isinstance(normalised, RequestProblem) or normalised.media_type not in _JSON_TYPES:
-            return None
+            return RequestProblem(status, body), None
+        if normalised.media_type not in _JSON_TYPES:
+            return None, None
         try:
-            return json.loads(normalised.body)
+            return None, json.loads(normalised.body)
         except ValueError:
-            return None
+            return None, None
 
     def _body_as_json(
         self, declared_body: Mapping[str, Any], request: MockRequest
