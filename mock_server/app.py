@@ -27,7 +27,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.auth import Authenticator, AuthMode
-from mock_server.fixtures import load_world
+from mock_server.coherence import parse_anchor
+from mock_server.fixtures import check_world, load_world
 from mock_server.fixtures.cache import seed_world_cached, world_cache_file
 from mock_server.handlers import MockEngine
 from mock_server.messages import MockRequest, MockResponse
@@ -66,17 +67,25 @@ class MockApplication:
     def __init__(self, settings: Settings, loaded: LoadedDocument | None = None) -> None:
         self.settings = settings
         self.loaded = loaded or load_document(settings.spec_path, use_cache=settings.use_spec_cache)
+        self.world = load_world(settings.fixtures_path)
         self.engine = MockEngine(
             self.loaded.document,
             seed=settings.seed,
             validate_responses=settings.validate_responses,
             strict=settings.strict,
+            world=self.world,
+            clock=parse_anchor(settings.clock),
+            populate_new_scopes=settings.populate_new_scopes,
         )
+        check_world(self.world, settings.fixtures_path, self.engine.model)
         self.router = router_from_index(self.engine.index)
-        self.world = load_world(settings.fixtures_path, model=self.engine.model)
         world_cache = (
             world_cache_file(
-                default_cache_dir(), self.loaded, Path(settings.fixtures_path), settings.seed
+                default_cache_dir(),
+                self.loaded,
+                Path(settings.fixtures_path),
+                settings.seed,
+                settings.clock,
             )
             if settings.use_spec_cache
             else None

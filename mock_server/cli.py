@@ -52,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="the world to start with (default: fixtures/world.yaml)",
     )
     serve.add_argument(
+        "--populate-new-scopes",
+        action="store_const",
+        const=True,
+        default=None,
+        help="give tenants and users the world file does not name a few records on first "
+        "list (by default they start empty, as a new account does)",
+    )
+    serve.add_argument(
+        "--clock",
+        type=_clock,
+        default=None,
+        metavar="DATE",
+        help="the date the world's timeline ends at and the mock's clock starts from, e.g. "
+        f"2027-01-15 (default {defaults.clock})",
+    )
+    serve.add_argument(
         "--auth",
         choices=["any", "fixtures", "off"],
         default=None,
@@ -110,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="one line per operation: its kind, verb, resource type, scope and id",
     )
     return parser
+
+
+def _clock(text: str) -> str:
+    from mock_server.coherence import parse_anchor
+
+    try:
+        parse_anchor(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (2027-01-15) or a date-time (2027-01-15T09:00:00Z)"
+        ) from None
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,8 @@ class Settings:
     cors: bool = True
     use_spec_cache: bool = True  # the on-disk cache of the parsed document and seeded world
     log_level: str = "info"
+    populate_new_scopes: bool = False  # seed tenants and users the world file does not name
+    clock: str = "2026-06-30T23:59:59Z"  # where the world's timeline ends (coherence.timeline)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

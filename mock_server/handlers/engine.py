@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from mock_server.auth import Authenticator, AuthMode, AuthProblem
+from mock_server.coherence import DEFAULT_ANCHOR, Coherer, Directory, Timeline
+from mock_server.fixtures.world import World
 from mock_server.handlers.errors import shaped_error, summary
 from mock_server.handlers.journal import Journal
 from mock_server.handlers.listing import select
@@ -27,6 +30,7 @@ from mock_server.model import OperationRole, infer_resources
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref
 from mock_server.store import InMemoryStore, Store
 from mock_server.synthesis import Synthesizer
+from mock_server.synthesis.validation import Validators
 from mock_server.validation import ContractValidator, RequestProblem
 
 log = logging.getLogger("ibl_mock")
@@ -52,19 +56,32 @@ class MockEngine:
         strict: bool = False,
         index: OperationIndex | None = None,
         store: Store | None = None,
+        world: World | None = None,
+        clock: datetime = DEFAULT_ANCHOR,
+        populate_new_scopes: bool = False,
     ) -> None:
         self.document = document
         self.index = index or OperationIndex.from_document(document)
         self.validator = ContractValidator(document, strict=strict)
         self.journal = Journal()
-        self.synthesizer = Synthesizer(document, seed=seed)
+        validators = Validators(document)
+        self.directory = Directory(world, seed=seed)
+        self.timeline = Timeline(clock)
+        self.coherer = Coherer(document, validators.fits, self.directory, self.timeline)
+        self.synthesizer = Synthesizer(
+            document, seed=seed, validators=validators, finish=self.coherer.finish
+        )
         self.projector = Projector(document, self.synthesizer)
         self.store = store or InMemoryStore()
         self.model = infer_resources(self.index, document)
         self.resources = ResourceHandlers(
             self.model,
             self.store,
-            RecordFactory(document, self.synthesizer, self.store, self.model, self.index),
+            RecordFactory(
+                document, self.synthesizer, self.store, self.model, self.index, self.timeline
+            ),
+            populate_new_scopes=populate_new_scopes,
+            known=self.directory,
         )
         self.validate_responses = validate_responses
         self.authenticator = Authenticator(AuthMode.ANY)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from mock_server.coherence import Timeline
 from mock_server.model import OperationRole, ResourceModel, Verb
 from mock_server.spec.index import OperationIndex, object_properties, resolve_ref
 from mock_server.store import Record, Scope, Store
 from mock_server.synthesis import Synthesizer
 
 _CREATED = ("created_at", "created", "date_created", "updated_at", "modified", "modified_at")
+_UPDATED = ("updated_at", "modified", "modified_at", "last_modified", "date_modified")
 
 
 # Which role's answer best describes a whole record: a retrieve shows every field.
@@ -26,10 +27,12 @@ class RecordFactory:
         store: Store,
         model: ResourceModel,
         index: OperationIndex,
+        timeline: Timeline | None = None,
     ) -> None:
         self.document = document
         self.synthesizer = synthesizer
         self.store = store
+        self.timeline = timeline or Timeline()
         schemas = document.get("components", {}).get("schemas", {})
         self._record_schemas = _record_schemas(model, schemas)
         self._resource_of = {op_id: r.resource for op_id, r in model.roles.items()}
@@ -109,6 +112,13 @@ class RecordFactory:
                 stamped.append(name)
         return stamped
 
+    def touch(self, data: dict[str, Any]) -> None:
+        """A written record was last modified now, on the mock's clock."""
+        now = self.timeline.now_text()
+        for name in _UPDATED:
+            if name in data:
+                data[name] = now
+
     def fits_item(self, list_schema: Mapping[str, Any], value: Any) -> bool:
         """Whether `value` may stand in the list field described by `list_schema`."""
         items = resolve_ref(self.document, list_schema).get("items", {})
@@ -153,7 +163,7 @@ class RecordFactory:
                 data[field] = self._lookup_value(param_schema, resource, identifier)
         if not seeded:
             data.update(self.writable(role, writes))
-            now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            now = self.timeline.now_text()
             for name in self._stamped_now(role, data):
                 data[name] = now
         return self.store.add(resource, scope, data)

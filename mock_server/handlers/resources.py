@@ -6,9 +6,12 @@ Each operation's role (see `mock_server.model`) says what it does to which recor
 - singleton: one record per scope, created by its first write or seeded on first read.
 Actions and views are not state: the engine answers them from synthesis.
 
-A scope is seeded on first use with a few records synthesized from the seed (so any org or user a
-client names has data), deterministically for a given order of requests. Records missing from a
-scope, deleted, or belonging to another scope are DRF's 404.
+A scope of the world (a tenant of the world file, and one of its users where the path names one)
+is seeded on first use with a few records synthesized from the seed, deterministically for a
+given order of requests, as if it had always had them. A scope the world does not know starts as
+a new account does: its lists empty, its singletons 404 until written; `populate_new_scopes`
+seeds those too, on a list or a write, never on a failed lookup. Records missing from a scope,
+deleted, or belonging to another scope are DRF's 404.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from mock_server.handlers.membership import Membership
 from mock_server.handlers.query import Page
@@ -33,7 +35,9 @@ _ID_LIKE = re.compile(
     r"|_(id|pk|uuid|slug|name|key|code|token|hash)$"
 )
 SEEDED_PER_SCOPE = 3
-_TIMESTAMPS = ("updated_at", "modified", "modified_at", "last_modified", "date_modified")
+# A scope value that may be populated: what a username or a tenant key looks like. Anything else
+# (NUL, `%ff`, spaces) is answered, but seeds nothing.
+_SEEDABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,149}")
 
 
 @dataclass
@@ -47,11 +51,29 @@ class StateAnswer:
     error: dict[str, Any] | None = None
 
 
+class KnownWorld(Protocol):
+    """Who the world file names (`coherence.Directory`)."""
+
+    def knows_tenant(self, key: str) -> bool: ...
+
+    def knows_person(self, tenant: str | None, username: str) -> bool: ...
+
+
 class ResourceHandlers:
-    def __init__(self, model: ResourceModel, store: Store, records: RecordFactory) -> None:
+    def __init__(
+        self,
+        model: ResourceModel,
+        store: Store,
+        records: RecordFactory,
+        *,
+        populate_new_scopes: bool = False,
+        known: KnownWorld | None = None,
+    ) -> None:
         self.model = model
         self.store = store
         self.records = records
+        self.populate_new_scopes = populate_new_scopes
+        self.known = known
 
     def role(self, operation: Operation) -> OperationRole | None:
         """The operation's role when the store answers it; None when synthesis does."""
@@ -77,11 +99,11 @@ class ResourceHandlers:
         if role.verb is Verb.ACTION:
             return self._act(call, body)
         if role.verb is Verb.LIST:
-            self._seed(call)
+            self._seed(call, listing=True)
             records = self.store.find(role.resource or "", call.scope)
             return StateAnswer(call.status, records=[r.data for r in records])
         if role.verb is Verb.CREATE:
-            self._seed(call)  # the seeded records come first
+            self._seed(call, listing=True)  # the seeded records come first
             record = self.records.create(role, call.scope, call.context, call.writes)
             return StateAnswer(call.status, record=record.data)
         return self._item(call)
@@ -89,16 +111,35 @@ class ResourceHandlers:
     def existing(self, role: OperationRole, path_params: Mapping[str, str]) -> list[Record]:
         """The records a request with these path values would see, seeding the scope first."""
         call = _Call(role, MockRequest("get", "", "", path_params), 200, {})
-        self._seed(call)
+        self._seed(call, listing=True)
         return self.store.find(role.resource or "", call.scope)
 
-    def _seed(self, call: _Call) -> None:
-        """Give a scope its records on first use, as if it had always had them."""
+    def _seed(self, call: _Call, *, listing: bool = False) -> None:
+        """Give a scope of the world its records on first use, as if it had always had them.
+
+        A scope the world does not know is populated only on request (`populate_new_scopes`),
+        and then by a list or a write: a lookup that may fail seeds nothing.
+        """
         role = call.role
-        if self.store.claim_seed(role.resource or "", call.scope):
+        scope = call.scope
+        if not all(_SEEDABLE.fullmatch(value) for value in scope.values()):
+            return
+        if not self._known(scope) and not (self.populate_new_scopes and listing):
+            return
+        if self.store.claim_seed(role.resource or "", scope):
             count = 1 if role.kind is ResourceKind.SINGLETON else SEEDED_PER_SCOPE
             for _ in range(count):
                 self.records.create(role, call.scope, call.context, {}, seeded=True)
+
+    def _known(self, scope: Mapping[str, str]) -> bool:
+        """Whether the world file names the scope's tenant and, if it has one, its user."""
+        if self.known is None:
+            return True
+        tenant = scope.get("tenant")
+        if tenant is not None and not self.known.knows_tenant(tenant):
+            return False
+        user = scope.get("user")
+        return user is None or self.known.knows_person(tenant, user)
 
     def _names_a_record(self, role: OperationRole) -> bool:
         """Whether the item parameter is a record's key: named like one, or matching a field."""
@@ -157,7 +198,7 @@ class ResourceHandlers:
             # DRF's serializer.save() writes the validated fields and leaves the others: PUT and
             # PATCH differ in what they require, which request validation already enforced.
             record.data.update(self.records.writable(call.role, call.writes))
-            _touch(record.data)
+            self.records.touch(record.data)
         return StateAnswer(call.status, record=record.data)
 
 
@@ -185,10 +226,3 @@ class _Call:
 
 def _writes(body: Any) -> dict[str, Any]:
     return dict(body) if isinstance(body, Mapping) else {}
-
-
-def _touch(data: dict[str, Any]) -> None:
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    for name in _TIMESTAMPS:
-        if name in data:
-            data[name] = now

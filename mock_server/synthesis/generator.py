@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from mock_server.synthesis import examples
 from mock_server.synthesis.draws import Draw, derive_seed, new_faker
@@ -60,11 +60,27 @@ class _Site:
         return _Site(f"{self.ptr}@{attempt}", self.name, self.owner, self.depth, self.echo)
 
 
+class Finisher(Protocol):
+    """The last step of every answer value: make it agree with the world (`coherence`)."""
+
+    def __call__(
+        self, value: Any, schema: Mapping[str, Any], context: Mapping[str, str] | None, key: str
+    ) -> Any: ...
+
+
 class Synthesizer:
-    def __init__(self, document: Mapping[str, Any], *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        *,
+        seed: int = 0,
+        validators: Validators | None = None,
+        finish: Finisher | None = None,
+    ) -> None:
         self._seed = seed
         self._index = SchemaIndex(document)
-        self._validators = Validators(document)
+        self._validators = validators or Validators(document)
+        self._finish = finish
         self._leaves = Leaves(self._validators)
         self._faker = new_faker()
 
@@ -81,8 +97,11 @@ class Synthesizer:
         schema = schema if isinstance(schema, Mapping) else None
         example = self._example(media, schema, run)
         if example is not _MISSING:
-            return example
-        return None if schema is None else self._generate(self._index.view(schema), run, _Site())
+            return self._finished(example, schema, context, key)
+        if schema is None:
+            return None
+        value = self._generate(self._index.view(schema), run, _Site())
+        return self._finished(value, schema, context, key)
 
     def value(
         self,
@@ -94,13 +113,25 @@ class Synthesizer:
     ) -> Any:
         """A value valid against `schema`, which may be or contain local `$ref`s."""
         run = self._run(key, context, direction)
-        return self._generate(self._index.view(schema), run, _Site())
+        value = self._generate(self._index.view(schema), run, _Site())
+        return self._finished(value, schema, context, key) if direction == "response" else value
 
     def fits(
         self, schema: Mapping[str, Any], value: Any, direction: Direction = "response"
     ) -> bool:
         """Whether `value` validates against `schema` as openapi-core would judge it."""
         return self._validators.fits(schema, value, direction)
+
+    def _finished(
+        self,
+        value: Any,
+        schema: Mapping[str, Any] | None,
+        context: Mapping[str, str] | None,
+        key: str,
+    ) -> Any:
+        if self._finish is None or schema is None:
+            return value
+        return self._finish(value, schema, context, key)
 
     def _run(self, key: str, context: Mapping[str, str] | None, direction: Direction) -> _Run:
         return _Run(f"{self._seed}|{key}", EchoTable(context), direction)

@@ -24,6 +24,14 @@ COURSE_ID = "course-v1:Acme+CS101+2025_T1"
 UUID = "6f1c2a3e-8d4b-4c2a-9e1f-2b3c4d5e6f70"
 INTEGER = "42"
 JSON = "application/json"
+# Path values naming the world's first tenant and one of its learners: scopes that have data.
+# Other values name a tenant or user the world does not know, whose lists start empty.
+WORLD_VALUES = {
+    "org": "main",
+    "platform_key": "main",
+    "user_id": "alice",
+    "username": "alice",
+}
 
 
 def path_value(parameter: Mapping[str, Any]) -> str:

@@ -153,8 +153,8 @@ def test_the_org_in_the_path_is_echoed_in_the_body(
     for operation in mock_app.engine.index:
         if operation.method != "get" or "org" not in operation.path_parameter_names:
             continue
-        url = live_path(mock_app, operation, {"org": "acme"})
-        assert "/acme/" in url
+        url = live_path(mock_app, operation, {"org": "northwind-academy", "user_id": "emma"})
+        assert "/northwind-academy/" in url
         response = client.get(url, **request_kwargs(mock_app.engine.synthesizer, operation))
         assert response.status_code == operation.answer_status, operation.operation_id
         if not response.content:
@@ -163,7 +163,7 @@ def test_the_org_in_the_path_is_echoed_in_the_body(
         if not values:
             continue
         echoed.append(operation.operation_id)
-        if any(value != "acme" for value in values):
+        if any(value != "northwind-academy" for value in values):
             wrong.append(f"{operation.operation_id}: {values[:5]}")
     assert not wrong, "\n".join(wrong)
     assert len(echoed) >= 40, echoed

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from operation_requests import concrete_path, ends_in_parameter, live_path, request_kwargs
+from operation_requests import (
+    WORLD_VALUES,
+    concrete_path,
+    ends_in_parameter,
+    live_path,
+    request_kwargs,
+)
 
 from mock_server.app import MockApplication
 from mock_server.settings import Settings
@@ -44,7 +50,9 @@ def _answers(
     client = make_client(app.asgi)
     answers: Answers = {}
     for operation, kwargs in sample:
-        response = client.request(operation.method.upper(), live_path(app, operation), **kwargs)
+        response = client.request(
+            operation.method.upper(), live_path(app, operation, WORLD_VALUES), **kwargs
+        )
         assert response.headers["x-mock-operation-id"] == operation.operation_id
         answers[operation.operation_id] = (response.status_code, response.content)
     return answers
@@ -123,7 +131,7 @@ def test_another_process_with_another_hash_seed_answers_the_same_bytes(
         [
             op.operation_id,
             op.method.upper(),
-            concrete_path(op),
+            concrete_path(op, WORLD_VALUES),
             {
                 "params": kwargs["params"],
                 **({"content": kwargs["content"].decode()} if "content" in kwargs else {}),

@@ -44,7 +44,7 @@ def world() -> World:
 
 @pytest.fixture(scope="module")
 def seeded(document: dict[str, Any], world: World) -> Seeded:
-    engine = MockEngine(document, seed=0)
+    engine = MockEngine(document, seed=0, world=world)
     return engine, world, seed_world(engine, world)
 
 
@@ -192,10 +192,10 @@ def test_same_seed_same_world_other_seed_other_world(
     document: dict[str, Any], world: World, seeded: Seeded
 ) -> None:
     first = everything(seeded[0], world)
-    again = MockEngine(document, seed=0)
+    again = MockEngine(document, seed=0, world=world)
     seed_world(again, world)
     assert everything(again, world) == first
-    other = MockEngine(document, seed=1)
+    other = MockEngine(document, seed=1, world=world)
     seed_world(other, world)
     assert everything(other, world) != first
 
@@ -203,7 +203,7 @@ def test_same_seed_same_world_other_seed_other_world(
 def test_seeding_claims_the_scopes_so_nothing_is_added_later(
     document: dict[str, Any], world: World
 ) -> None:
-    engine = MockEngine(document, seed=0)
+    engine = MockEngine(document, seed=0, world=world)
     report = seed_world(engine, world)
     before = engine.store.counts()
     for family in world.families:

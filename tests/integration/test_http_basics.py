@@ -15,7 +15,7 @@ from mock_server.settings import Settings
 if TYPE_CHECKING:
     from conftest import ASGIClient
 
-CUSTOM_INSTRUCTION = "/api/ai-mentor/orgs/acme/users/jdoe/custom-instruction/"
+CUSTOM_INSTRUCTION = "/api/ai-mentor/orgs/main/users/alice/custom-instruction/"
 RETRIEVE = "ai_mentor_orgs_users_custom_instruction_retrieve"
 # A computed answer (no stored record behind it): its body comes straight from synthesis.
 VIEW = "/api/ai-account/orgs/acme/masked-llm-credential/"

@@ -93,7 +93,7 @@ def test_serve_announces_readiness_and_answers(server: Server) -> None:
     assert line.startswith(f"{READY}{server.port} "), line
     base_url = f"http://127.0.0.1:{server.port}"
     response = httpx.get(
-        f"{base_url}/api/ai-mentor/orgs/acme/users/jdoe/custom-instruction/",
+        f"{base_url}/api/ai-mentor/orgs/main/users/alice/custom-instruction/",
         headers={"Authorization": "Api-Key test-key"},
         timeout=10,
     )

@@ -17,7 +17,8 @@ from mock_server.spec.index import Operation
 if TYPE_CHECKING:
     from conftest import ASGIClient
 
-ORG, USER = "acme", "learner-1"
+ORG, USER = "main", "bob"  # a learner of the world file
+NEW_USER = "/api/ai-mentor/orgs/acme/users/learner-1"  # a tenant and user it does not name
 CUSTOM_INSTRUCTION = f"/api/ai-mentor/orgs/{ORG}/users/{USER}/custom-instruction/"
 AGREEMENTS = f"/api/ai-mentor/orgs/{ORG}/users/{USER}/disclaimer-agreements/"
 
@@ -95,13 +96,41 @@ def test_scopes_isolate_tenants(state_client: ASGIClient) -> None:
 
 def test_reset_restores_the_seeded_world(state_client: ASGIClient) -> None:
     initial = state_client.get("/__mock__/state").json()
-    state_client.get(AGREEMENTS)  # seeds this user's agreements
+    state_client.get(AGREEMENTS)  # the world seeded this user's agreements: nothing is added
     state_client.post(AGREEMENTS, json={"disclaimer": 5})
     grown = state_client.get("/__mock__/state").json()
-    assert grown["records"] == initial["records"] + 4
+    assert grown["records"] == initial["records"] + 1
     assert state_client.post("/__mock__/reset").status_code == 200
     assert state_client.get("/__mock__/state").json() == initial
     assert state_client.get(AGREEMENTS, params={"disclaimer": 5}).json()["count"] == 0
+
+
+def test_a_new_user_starts_like_a_new_account(state_client: ASGIClient) -> None:
+    initial = state_client.get("/__mock__/state").json()["records"]
+    agreements = state_client.get(f"{NEW_USER}/disclaimer-agreements/")
+    assert (agreements.status_code, agreements.json()["count"]) == (200, 0)
+    instruction = state_client.get(f"{NEW_USER}/custom-instruction/")
+    assert (instruction.status_code, instruction.json()) == (404, {"detail": "Not found."})
+    assert state_client.get("/__mock__/state").json()["records"] == initial
+    created = state_client.post(f"{NEW_USER}/custom-instruction/", json={"profession": "Nurse"})
+    assert created.status_code in (200, 201), created.text
+    assert state_client.get(f"{NEW_USER}/custom-instruction/").json()["profession"] == "Nurse"
+
+
+def test_a_failed_lookup_or_a_malformed_scope_seeds_nothing(
+    make_client: Callable[[Any], ASGIClient],
+) -> None:
+    populated = make_client(MockApplication(Settings(populate_new_scopes=True)).asgi)
+    initial = populated.get("/__mock__/state").json()["records"]
+    assert populated.get(f"{NEW_USER}/disclaimer-agreements/999999/").status_code == 404
+    assert (
+        populated.get("/api/ai-mentor/orgs/acme/users/%ff/disclaimer-agreements/").json()["count"]
+        == 0
+    )
+    assert populated.get("/__mock__/state").json()["records"] == initial
+    listed = populated.get(f"{NEW_USER}/disclaimer-agreements/").json()
+    assert listed["count"] == 3  # populated on request, as a demo wants
+    assert populated.get("/__mock__/state").json()["records"] == initial + 3
 
 
 # -- the generic round trip over every inferred collection/item pair -----------------------

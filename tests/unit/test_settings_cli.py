@@ -118,6 +118,9 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "--no-cache",
         "--log-level",
         "warning",
+        "--populate-new-scopes",
+        "--clock",
+        "2027-01-15",
     )
     options = {key: value for key, value in vars(args).items() if key != "command"}
     assert options == {
@@ -132,8 +135,16 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "cors": False,
         "use_spec_cache": False,
         "log_level": "warning",
+        "populate_new_scopes": True,
+        "clock": "2027-01-15",
     }
     assert Settings.from_env(**options) == Settings(**options)
+
+
+def test_a_clock_that_is_not_a_date_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _serve("--clock", "next tuesday")
+    assert "'next tuesday' is not a date" in capsys.readouterr().err
 
 
 def test_every_setting_has_a_command_line_option_and_vice_versa() -> None:

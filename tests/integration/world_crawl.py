@@ -1,0 +1,218 @@
+"""Crawl every list operation as four callers would, and check that one world stands behind it.
+
+The callers: an admin of each world tenant, a user the world does not name (in `main`), and a
+tenant it does not name. Every object of every answer is checked:
+- tenants: each key shows one numeric id and one display name; course keys carry their
+  tenant's org; a tenant's lists show only that tenant's key;
+- people: each username shows one email and one numeric id;
+- time: created <= updated, spans run forwards, nothing is later than the mock's clock;
+- counts: a `*_count` beside the list it counts equals its length;
+- empty states: the new user's singletons answer 404 and their lists are empty.
+Run it as a script for the figures:
+`PYTHONPATH=tests:tests/integration .venv/bin/python tests/integration/world_crawl.py`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from operation_requests import concrete_path, path_values, required_query
+
+from mock_server.coherence import fields
+from mock_server.model import ResourceKind, Verb
+from mock_server.synthesis.heuristics import normalize
+
+NEW_USER = ("main", "newcomer-7")
+NEW_TENANT = ("fresh-org", "founder")
+_TENANT_PARAMS = ("org", "platform_key", "platform", "platform_org")
+_USER_PARAMS = ("user_id", "username", "user")
+
+
+@dataclass
+class CrawlReport:
+    requests: int = 0
+    records: int = 0
+    fields_checked: int = 0
+    problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    tenant_ids: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    tenant_names: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    person_emails: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+    person_ids: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
+
+    def problem(self, kind: str, text: str) -> None:
+        self.problems[kind].append(text)
+
+    def finish(self) -> None:
+        for key, ids in self.tenant_ids.items():
+            if len(ids) > 1:
+                self.problem("tenant ids", f"{key}: {sorted(map(str, ids))[:5]}")
+        for key, names in self.tenant_names.items():
+            if len(names) > 1:
+                self.problem("tenant names", f"{key}: {sorted(map(str, names))[:5]}")
+        for name, emails in self.person_emails.items():
+            if len(emails) > 1:
+                self.problem("person emails", f"{name}: {sorted(map(str, emails))[:5]}")
+        for name, ids in self.person_ids.items():
+            if len(ids) > 1:
+                self.problem("person ids", f"{name}: {sorted(map(str, ids))[:5]}")
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{kind} {len(found)}" for kind, found in sorted(self.problems.items()))
+        return (
+            f"{self.requests} requests, {self.records} records, {self.fields_checked} fields "
+            f"checked; problems: {counts or 'none'}"
+        )
+
+
+def _objects(value: Any, where: str) -> Iterator[tuple[dict[str, Any], str]]:
+    if isinstance(value, dict):
+        yield value, where
+        for name, item in value.items():
+            yield from _objects(item, f"{where}.{name}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _objects(item, f"{where}[{index}]")
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) < 10 or not value[:4].isdigit():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check_object(
+    report: CrawlReport,
+    value: dict[str, Any],
+    where: str,
+    tenant: str | None,
+    clock: datetime,
+    people: frozenset[str],
+) -> None:
+    report.records += 1
+    names = {normalize(k): v for k, v in value.items()}
+    for name, text in names.items():
+        if isinstance(text, str) and fields.person_attribute(name, False) in ("username", "ref"):
+            report.fields_checked += 1
+            if people and text not in people:
+                report.problem("unknown person", f"{where}.{name}: {text!r}")
+    key = next((names[n] for n in ("platform_key", "org") if isinstance(names.get(n), str)), None)
+    if key is not None:
+        report.fields_checked += 1
+        if tenant is not None and key != tenant:
+            report.problem("foreign tenant", f"{where}: {key} in {tenant}'s answer")
+        if isinstance(names.get("platform"), int):
+            report.tenant_ids[key].add(names["platform"])
+        if isinstance(names.get("platform_name"), str):
+            report.tenant_names[key].add(names["platform_name"])
+    for name, text in names.items():
+        if isinstance(text, str) and text.startswith("course-v1:") and tenant is not None:
+            report.fields_checked += 1
+            org = text.split(":", 1)[1].split("+", 1)[0]
+            if org != tenant:
+                report.problem("course org", f"{where}.{name}: {text} in {tenant}'s answer")
+    username = names.get("username")
+    if isinstance(username, str):
+        report.fields_checked += 1
+        if isinstance(names.get("email"), str):
+            report.person_emails[username].add(names["email"])
+        if isinstance(names.get("user_id"), int):
+            report.person_ids[username].add(names["user_id"])
+    moments = {n: m for n, v in names.items() if (m := _moment(v)) is not None}
+    report.fields_checked += len(moments)
+    for name, moment in moments.items():
+        if moment > clock:
+            report.problem("after the clock", f"{where}.{name}: {value}")
+    created = [m for n, m in moments.items() if fields.time_role(n) == "created"]
+    updated = [m for n, m in moments.items() if fields.time_role(n) == "updated"]
+    if created and updated and min(created) > max(updated):
+        report.problem("updated before created", f"{where}: {created[0]} > {updated[0]}")
+    for first, second in fields.SPANS:
+        if first in moments and second in moments and moments[first] > moments[second]:
+            report.problem("span backwards", f"{where}: {first} > {second}")
+    for name, count in names.items():
+        if not isinstance(count, int) or isinstance(count, bool):
+            continue
+        listed = next((names[n] for n in fields.counted_lists(name) if n in names), None)
+        if isinstance(listed, list):
+            report.fields_checked += 1
+            if count != len(listed):
+                report.problem("count", f"{where}.{name}: {count} for {len(listed)} listed")
+
+
+def _values(operation: Any, tenant: str, user: str) -> dict[str, str]:
+    values = path_values(operation)
+    for name in values:
+        if name in _TENANT_PARAMS:
+            values[name] = tenant
+        elif name in _USER_PARAMS:
+            values[name] = user
+    return values
+
+
+def crawl(app: Any, client: Any) -> CrawlReport:
+    """Every list operation for four callers, and every user singleton for the new user."""
+    engine = app.engine
+    clock = engine.timeline.now()
+    callers = [(t.name, t.admin.username) for t in app.world.tenants] + [NEW_USER, NEW_TENANT]
+    report = CrawlReport()
+    roster = engine.directory.roster
+    for operation in engine.index:
+        role = engine.resources.role(operation)
+        if role is None or operation.method != "get":
+            continue
+        for tenant, user in callers:
+            is_new = (tenant, user) in (NEW_USER, NEW_TENANT)
+            scoped = "tenant" in role.scope
+            if role.verb is Verb.LIST:
+                url = concrete_path(operation, _values(operation, tenant, user))
+                response = client.get(url, params=required_query(engine.synthesizer, operation))
+                report.requests += 1
+                if response.status_code != 200 or not response.content:
+                    continue
+                body = response.json()
+                people = (
+                    frozenset({user, *(p.username for p in roster(tenant))})
+                    if scoped
+                    else frozenset()
+                )
+                for value, where in _objects(body, operation.operation_id):
+                    check_object(report, value, where, tenant if scoped else None, clock, people)
+                items = body.get("results") if isinstance(body, dict) else body
+                if (
+                    is_new
+                    and scoped
+                    and ("user" in role.scope or tenant == NEW_TENANT[0])
+                    and items
+                ):
+                    report.problem("new scope not empty", f"{url}: {len(items)}")
+            elif role.kind is ResourceKind.SINGLETON and is_new and "user" in role.scope:
+                url = concrete_path(operation, _values(operation, tenant, user))
+                response = client.get(url)
+                report.requests += 1
+                if response.status_code != 404:
+                    report.problem("invented singleton", f"{url}: {response.status_code}")
+    report.finish()
+    return report
+
+
+if __name__ == "__main__":
+    from conftest import ASGIClient
+
+    from mock_server.app import MockApplication
+    from mock_server.settings import Settings
+
+    application = MockApplication(Settings())
+    found = crawl(application, ASGIClient(application.asgi))
+    print(found.summary())
+    for kind, problems in sorted(found.problems.items()):
+        print(f"{kind}: {len(problems)}")
+        for text in problems[:8]:
+            print("   ", text[:300])
