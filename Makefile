@@ -51,6 +51,9 @@ bench: $(STAMP)  ## ibl-mock against Prism 5.14.2: start-up, req/s, p50/p99, mem
 bench-startup: $(STAMP)  ## start-up time and peak memory, cold and warm cache
 	$(BIN)/python -m bench.startup
 
+bench-scoped: $(STAMP)  ## a small list's latency before and after 40,000 records in other tenants
+	$(BIN)/python -m bench.scoped_list $(ARGS)
+
 clean:  ## remove the environment, the caches, and ibl-mock's cache of parsed documents and worlds
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.work
 	rm -rf "$${IBL_MOCK_CACHE_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/ibl-mock}"

@@ -9,7 +9,7 @@ of that org created, a user's list only that user's, another org's nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 Scope = Mapping[str, str]
@@ -20,6 +20,9 @@ class Record:
     resource: str
     scope: dict[str, str]
     data: dict[str, Any]
+    # Set by the store that holds the record: its place in the store's creation order, and with
+    # the record itself its identity there (two records with equal data are two records).
+    seq: int = field(default=0, compare=False, repr=False)
 
     def visible_from(self, scope: Scope) -> bool:
         return all(self.scope.get(name) == value for name, value in scope.items())
@@ -36,7 +39,18 @@ class Store(Protocol):
 
     def add(self, resource: str, scope: Scope, data: dict[str, Any]) -> Record: ...
 
-    def remove(self, record: Record) -> None: ...
+    def remove(self, record: Record) -> None:
+        """Forget this record (the one held, never another with equal data); its keys stay
+        deleted (`is_deleted`)."""
+        ...
+
+    def update(self, record: Record, changes: Mapping[str, Any]) -> None:
+        """Write `changes` into the record's data and re-index it (a key field may change).
+
+        Every change to a held record goes through here: `get` trusts its index, so a key
+        changed in place behind the store's back is not found by its new value.
+        """
+        ...
 
     def next_id(self, resource: str) -> int:
         """A new integer id for `resource`, above every id it has held."""

@@ -1,15 +1,131 @@
-"""The default `Store`: dicts in memory, one lock, snapshots for reset."""
+"""The default `Store`: dicts in memory, one lock, snapshots for reset.
+
+Records of a type are kept in buckets, one per exact scope, and each (scope name, value) pair
+knows the buckets whose scope carries it. A lookup from a scope visits only the buckets whose
+scope contains every pair of it (the intersection of those pairs' buckets), so a list costs what
+it shows, however many records other scopes hold. Every held record carries a sequence number
+from the store: buckets are merged by it (oldest first), and a record is removed or updated as
+that record, never as another one with equal data.
+"""
 
 from __future__ import annotations
 
 import copy
+import heapq
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.store.base import Record, Scope
+
+# A bucket's key: the exact scope its records were created in.
+_Where = frozenset[tuple[str, str]]
+# The fields whose values stay deleted once a record holding them is removed.
+_TOMBSTONED = ("id", "unique_id", "slug", "name", "username", "uuid")
+
+
+@dataclass(slots=True)
+class _Held:
+    """One held record, with what it is filed under (so removal never has to search)."""
+
+    record: Record
+    where: _Where
+    # field -> the text the record is indexed under in `_Kind.keyed[field]`
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+class _Kind:
+    """The records of one resource type."""
+
+    __slots__ = ("buckets", "by_pair", "held", "keyed")
+
+    def __init__(self) -> None:
+        # seq -> record, oldest first (seqs only grow, and rebuilds insert in seq order)
+        self.held: dict[int, _Held] = {}
+        # exact scope -> seq -> record, oldest first; never empty
+        self.buckets: dict[_Where, dict[int, Record]] = {}
+        # (scope name, value) -> the buckets whose scope carries it; never empty
+        self.by_pair: dict[tuple[str, str], set[_Where]] = {}
+        # field -> the field's value as text -> seq -> record; a field's index is built on the
+        # first `get` by it, then kept by `add`, `update` and `remove`.
+        self.keyed: dict[str, dict[str, dict[int, Record]]] = {}
+
+    def insert(self, record: Record) -> None:
+        where = frozenset(record.scope.items())
+        held = _Held(record, where)
+        self.held[record.seq] = held
+        bucket = self.buckets.get(where)
+        if bucket is None:
+            bucket = self.buckets[where] = {}
+            for pair in where:
+                self.by_pair.setdefault(pair, set()).add(where)
+        bucket[record.seq] = record
+        for name, index in self.keyed.items():
+            _file(index, held, name)
+
+    def delete(self, held: _Held) -> None:
+        seq = held.record.seq
+        del self.held[seq]
+        bucket = self.buckets[held.where]
+        del bucket[seq]
+        if not bucket:
+            del self.buckets[held.where]
+            for pair in held.where:
+                carriers = self.by_pair[pair]
+                carriers.discard(held.where)
+                if not carriers:
+                    del self.by_pair[pair]
+        for name, text in held.keys.items():
+            _unfile(self.keyed[name], text, seq)
+
+    def index(self, name: str) -> dict[str, dict[int, Record]]:
+        index = self.keyed.get(name)
+        if index is None:
+            index = self.keyed[name] = {}
+            for held in self.held.values():
+                _file(index, held, name)
+        return index
+
+    def visible(self, scope: Scope) -> list[Record]:
+        if not scope:
+            return [held.record for held in self.held.values()]
+        carriers: list[set[_Where]] = []
+        for pair in scope.items():
+            found = self.by_pair.get(pair)
+            if not found:
+                return []
+            carriers.append(found)
+        carriers.sort(key=len)
+        smallest, others = carriers[0], carriers[1:]
+        chosen = [self.buckets[w] for w in smallest if all(w in other for other in others)]
+        if len(chosen) == 1:
+            return list(chosen[0].values())
+        return list(heapq.merge(*(bucket.values() for bucket in chosen), key=_seq))
+
+
+def _seq(record: Record) -> int:
+    return record.seq
+
+
+def _text(data: Mapping[str, Any], name: str) -> str | None:
+    """What a record is indexed under for a field: its value as text; nothing when absent."""
+    return str(data[name]) if name in data else None
+
+
+def _file(index: dict[str, dict[int, Record]], held: _Held, name: str) -> None:
+    text = _text(held.record.data, name)
+    if text is not None:
+        index.setdefault(text, {})[held.record.seq] = held.record
+        held.keys[name] = text
+
+
+def _unfile(index: dict[str, dict[int, Record]], text: str, seq: int) -> None:
+    listed = index[text]
+    del listed[seq]
+    if not listed:
+        del index[text]
 
 
 class InMemoryStore:
@@ -17,64 +133,78 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._records: dict[str, list[Record]] = defaultdict(list)
+        self._kinds: dict[str, _Kind] = {}
+        self._seq = 0
         self._ids: dict[str, int] = defaultdict(int)
         self._deleted: set[tuple[str, str, str]] = set()
         self._seeded: set[tuple[str, frozenset[tuple[str, str]]]] = set()
-        # (resource, field) -> the field's value as text -> records; built on the first `get`
-        # by that field, kept up to date by `add` and `remove`.
-        self._keyed: dict[tuple[str, str], dict[str, list[Record]]] = {}
 
     def find(self, resource: str, scope: Scope) -> list[Record]:
         with self._lock:
-            return [r for r in self._records.get(resource, ()) if r.visible_from(scope)]
+            kind = self._kinds.get(resource)
+            return [] if kind is None else kind.visible(scope)
 
     def get(self, resource: str, scope: Scope, field: str, value: str) -> Record | None:
         with self._lock:
-            for record in self._index(resource, field).get(value, ()):
-                if str(record.data.get(field)) == value and record.visible_from(scope):
-                    return record
-            # A write may have changed the field since the record was indexed: only a full
-            # look can say there is no such record.
-            for record in self._records.get(resource, ()):
-                if str(record.data.get(field)) == value and record.visible_from(scope):
-                    return record
-            return None
-
-    def _index(self, resource: str, field: str) -> dict[str, list[Record]]:
-        index = self._keyed.get((resource, field))
-        if index is None:
-            index = defaultdict(list)
-            for record in self._records.get(resource, ()):
-                index[str(record.data.get(field))].append(record)
-            self._keyed[(resource, field)] = index
-        return index
+            kind = self._kinds.get(resource)
+            if kind is None:
+                return None
+            oldest: Record | None = None
+            for seq, record in kind.index(field).get(value, {}).items():
+                if (oldest is None or seq < oldest.seq) and record.visible_from(scope):
+                    oldest = record
+            return oldest
 
     def add(self, resource: str, scope: Scope, data: dict[str, Any]) -> Record:
         record = Record(resource, dict(scope), data)
         with self._lock:
-            self._records[resource].append(record)
-            for (indexed, field), index in self._keyed.items():
-                if indexed == resource:
-                    index[str(data.get(field))].append(record)
-            identifier = data.get("id")
-            if isinstance(identifier, int) and identifier > self._ids[resource]:
-                self._ids[resource] = identifier
+            self._seq += 1
+            record.seq = self._seq
+            kind = self._kinds.get(resource)
+            if kind is None:
+                kind = self._kinds[resource] = _Kind()
+            kind.insert(record)
+            self._note_id(resource, data)
         return record
+
+    def update(self, record: Record, changes: Mapping[str, Any]) -> None:
+        with self._lock:
+            record.data.update(changes)
+            held = self._held(record)
+            if held is None:
+                return  # removed meanwhile: the caller's copy changes, the store holds nothing
+            kind = self._kinds[record.resource]
+            # Every indexed field, not only those in `changes`: one update also mends a key
+            # written in place before it.
+            for name, index in kind.keyed.items():
+                old = held.keys.get(name)
+                if old != _text(record.data, name):
+                    if old is not None:
+                        _unfile(index, old, record.seq)
+                        del held.keys[name]
+                    _file(index, held, name)
+            self._note_id(record.resource, record.data)
 
     def remove(self, record: Record) -> None:
         with self._lock:
-            records = self._records.get(record.resource, [])
-            if record in records:
-                records.remove(record)
-            for (indexed, _), index in self._keyed.items():
-                if indexed == record.resource:
-                    for listed in index.values():
-                        if record in listed:
-                            listed.remove(record)
-            for field in ("id", "unique_id", "slug", "name", "username", "uuid"):
-                if field in record.data:
-                    self._deleted.add((record.resource, field, str(record.data[field])))
+            held = self._held(record)
+            if held is None:
+                return
+            self._kinds[record.resource].delete(held)
+            for name in _TOMBSTONED:
+                if name in record.data:
+                    self._deleted.add((record.resource, name, str(record.data[name])))
+
+    def _held(self, record: Record) -> _Held | None:
+        """The store's entry for this very record (not for an equal one), if it holds it."""
+        kind = self._kinds.get(record.resource)
+        held = None if kind is None else kind.held.get(record.seq)
+        return held if held is not None and held.record is record else None
+
+    def _note_id(self, resource: str, data: Mapping[str, Any]) -> None:
+        identifier = data.get("id")
+        if isinstance(identifier, int) and identifier > self._ids[resource]:
+            self._ids[resource] = identifier
 
     def next_id(self, resource: str) -> int:
         with self._lock:
@@ -95,16 +225,19 @@ class InMemoryStore:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return {
-                name: len(records) for name, records in sorted(self._records.items()) if records
-            }
+            return {name: len(kind.held) for name, kind in sorted(self._kinds.items()) if kind.held}
 
     def dump(self) -> dict[str, Any]:
-        """Everything the store holds, as JSON values (for the on-disk cache of the world)."""
+        """Everything the store holds, as JSON values (for the on-disk cache of the world).
+
+        Records are listed per type (types in the order they first appeared), oldest first.
+        """
         with self._lock:
             return {
                 "records": [
-                    [r.resource, r.scope, r.data] for rs in self._records.values() for r in rs
+                    [h.record.resource, h.record.scope, h.record.data]
+                    for kind in self._kinds.values()
+                    for h in kind.held.values()
                 ],
                 "ids": dict(self._ids),
                 "deleted": sorted(self._deleted),
@@ -113,40 +246,61 @@ class InMemoryStore:
 
     def load(self, dumped: Mapping[str, Any]) -> None:
         """Replace the contents with what `dump` returned."""
-        records: dict[str, list[Record]] = defaultdict(list)
-        for resource, scope, data in dumped["records"]:
-            records[resource].append(Record(resource, scope, data))
         with self._lock:
-            self._records = records
+            kinds: dict[str, _Kind] = {}
+            for resource, scope, data in dumped["records"]:
+                self._seq += 1
+                kind = kinds.get(resource)
+                if kind is None:
+                    kind = kinds[resource] = _Kind()
+                kind.insert(Record(resource, scope, data, self._seq))
+            self._kinds = kinds
             self._ids = defaultdict(int, dumped["ids"])
             self._deleted = {(r, f, v) for r, f, v in dumped["deleted"]}
             self._seeded = {
                 (r, frozenset((k, v) for k, v in scope)) for r, scope in dumped["seeded"]
             }
-            self._keyed = {}
 
     def snapshot(self) -> object:
         with self._lock:
             state = _Snapshot(
-                dict(self._records), dict(self._ids), set(self._deleted), set(self._seeded)
+                [
+                    (
+                        resource,
+                        [(h.record.scope, h.record.data, seq) for seq, h in kind.held.items()],
+                    )
+                    for resource, kind in self._kinds.items()
+                ],
+                dict(self._ids),
+                set(self._deleted),
+                set(self._seeded),
             )
             return copy.deepcopy(state)
 
     def restore(self, snapshot: object) -> None:
+        """Go back to the snapshot: its records (as copies, so it can be restored again), in
+        their order; the indexes are rebuilt from them."""
         if not isinstance(snapshot, _Snapshot):
             raise TypeError("not a snapshot of an InMemoryStore")
         saved = copy.deepcopy(snapshot)
+        kinds: dict[str, _Kind] = {}
+        for resource, records in saved.kinds:
+            kind = kinds[resource] = _Kind()
+            for scope, data, seq in records:
+                kind.insert(Record(resource, scope, data, seq))
         with self._lock:
-            self._records = defaultdict(list, saved.records)
+            # The restored records keep their seqs; new ones come after every seq ever given,
+            # so a record object from before the restore can never pass for a later one.
+            self._kinds = kinds
             self._ids = defaultdict(int, saved.ids)
             self._deleted = saved.deleted
             self._seeded = saved.seeded
-            self._keyed = {}
 
 
 @dataclass(frozen=True)
 class _Snapshot:
-    records: dict[str, list[Record]]
+    # resource -> its records as (scope, data, seq), oldest first, types in first-seen order
+    kinds: list[tuple[str, list[tuple[dict[str, str], dict[str, Any], int]]]]
     ids: dict[str, int]
     deleted: set[tuple[str, str, str]]
     seeded: set[tuple[str, frozenset[tuple[str, str]]]]
