@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mock_server.synthesis import prose
 from mock_server.synthesis.draws import Draw
 from mock_server.synthesis.formats import calendar_date, date_time, uuid4
 
@@ -75,7 +76,7 @@ def _person_or_title(draw: Draw, name: str, owner: str | None) -> list[str]:
         head = "user" if name in ("full_name", "fullname") else _head_noun(name[: -len("_name")])
     if head in _PEOPLE:
         return [draw.fake().name()]
-    return [" ".join(draw.fake().words(nb=draw.rng.randint(2, 3))).title()]
+    return prose.title(draw, name, owner)
 
 
 def _image(draw: Draw, _name: str, _owner: str | None) -> list[str]:
@@ -108,10 +109,6 @@ def _pick(options: tuple[str, ...]) -> Producer:
     return lambda draw, _name, _owner: [draw.rng.choice(options)]
 
 
-def _sentence(draw: Draw, _name: str, _owner: str | None) -> list[str]:
-    return [draw.fake().sentence(nb_words=draw.rng.randint(3, 6)).rstrip(".")]
-
-
 def _rule(produce: Producer, names: str, suffixes: str = "", prose: bool = False) -> _Rule:
     """A rule from space-separated exact names and name suffixes (kept terse: it is a table)."""
     return _Rule(produce, frozenset(names.split()), tuple(suffixes.split()), prose=prose)
@@ -132,9 +129,9 @@ _STRING_RULES: tuple[_Rule, ...] = (
     _rule(_faker("first_name"), "first_name given_name firstname"),
     _rule(_faker("last_name"), "last_name family_name surname lastname"),
     _rule(_person_or_title, "name full_name display_name fullname", "_name"),
-    _rule(_sentence, "title headline subject heading caption label", "_title _subject", True),
+    _rule(prose.title, "title headline subject heading caption label", "_title _subject", True),
     _rule(
-        _faker("paragraph", nb_sentences=2),
+        prose.text,
         "description summary bio about details notes comment message content body text prompt "
         "instructions answer question feedback reason overview",
         "_description _message _text _summary _prompt _bio",
