@@ -42,11 +42,23 @@ class Timeline:
     def now_text(self) -> str:
         return _render(self.now(), "T" * 11)
 
+    def shift(
+        self, value: dict[str, Any], time_fields: list[str], by: timedelta, fits: Fits
+    ) -> None:
+        """Move the object's moments by the same amount, none past the anchor, in place (the
+        seeded world ends at the anchor whenever it was seeded)."""
+        for name in time_fields:
+            moment = parse_moment(value.get(name))
+            if moment is not None:
+                shown = _render(min(moment + by, self.anchor), value[name])
+                if fits(name, shown):
+                    value[name] = shown
+
     def order(self, value: dict[str, Any], time_fields: tuple[str, ...], fits: Fits) -> None:
         """Shift the object's moments onto the timeline and put them in order, in place."""
         moments: dict[str, datetime] = {}
         for name in time_fields:
-            parsed = _parse(value.get(name))
+            parsed = parse_moment(value.get(name))
             if parsed is not None:
                 moments[name] = min(parsed + self._shift, self.anchor)
         if not moments:
@@ -68,7 +80,8 @@ class Timeline:
                 value[name] = shown
 
 
-def _parse(value: Any) -> datetime | None:
+def parse_moment(value: Any) -> datetime | None:
+    """A date or date-time string as a UTC moment; None for anything else."""
     if not isinstance(value, str) or len(value) < 10 or not value[:4].isdigit():
         return None
     try:

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_server.coherence import Timeline
+from mock_server.handlers.linking import Linker
 from mock_server.model import OperationRole, ResourceModel, Verb
+from mock_server.model.references import Reference, infer_references
 from mock_server.spec.index import OperationIndex, object_properties, resolve_ref
 from mock_server.store import Record, Scope, Store
 from mock_server.synthesis import Synthesizer
@@ -34,9 +36,22 @@ class RecordFactory:
         self.store = store
         self.timeline = timeline or Timeline()
         schemas = document.get("components", {}).get("schemas", {})
-        self._record_schemas = _record_schemas(model, schemas)
+        self._record_schemas = record_schemas(model, schemas)
         self._resource_of = {op_id: r.resource for op_id, r in model.roles.items()}
         self._lookups = self._lookup_fields(model, index)
+        self._keys = self._keys_by_resource()
+        listed = {r.resource for r in model.roles.values() if r.verb is Verb.LIST and r.resource}
+        self.references: dict[str, tuple[Reference, ...]] = infer_references(
+            document, self._record_schemas, listed
+        )
+        self.linker = Linker(
+            document,
+            self.references,
+            store,
+            synthesizer.fits,
+            lambda target: [field for field, _ in self._lookups_of(target)],
+            self.timeline,
+        )
 
     def lookup_field(self, role: OperationRole) -> str:
         """The record field an item role finds its record by."""
@@ -88,12 +103,17 @@ class RecordFactory:
         return object_properties(self.document, self.schema(role))
 
     def _lookups_of(self, resource: str) -> list[tuple[str, Mapping[str, Any]]]:
-        roles = [
-            (field, schema)
-            for operation_id, (field, schema) in sorted(self._lookups.items())
-            if self._resource_of.get(operation_id) == resource
-        ]
-        return list(dict(roles).items())
+        return self._keys.get(resource, [])
+
+    def _keys_by_resource(self) -> dict[str, list[tuple[str, Mapping[str, Any]]]]:
+        """Resource -> the fields its item paths look records up by, with their parameter's
+        schema; worked out once, since every new record needs them."""
+        grouped: dict[str, dict[str, Mapping[str, Any]]] = {}
+        for operation_id, (field, schema) in sorted(self._lookups.items()):
+            resource = self._resource_of.get(operation_id)
+            if resource is not None:
+                grouped.setdefault(resource, {})[field] = schema
+        return {resource: list(keys.items()) for resource, keys in grouped.items()}
 
     def _lookup_value(self, param_schema: Mapping[str, Any], resource: str, identifier: int) -> Any:
         if param_schema.get("type") == "integer" or not param_schema:
@@ -112,12 +132,10 @@ class RecordFactory:
                 stamped.append(name)
         return stamped
 
-    def touch(self, data: dict[str, Any]) -> None:
-        """A written record was last modified now, on the mock's clock."""
+    def stamps(self, data: Mapping[str, Any]) -> dict[str, str]:
+        """The modification times a write gives the record: now, on the mock's clock."""
         now = self.timeline.now_text()
-        for name in _UPDATED:
-            if name in data:
-                data[name] = now
+        return {name: now for name in _UPDATED if name in data}
 
     def fits_item(self, list_schema: Mapping[str, Any], value: Any) -> bool:
         """Whether `value` may stand in the list field described by `list_schema`."""
@@ -161,15 +179,20 @@ class RecordFactory:
         for field, param_schema in self._lookups_of(resource):
             if field not in data:
                 data[field] = self._lookup_value(param_schema, resource, identifier)
+        key = f"{resource}|{identifier}"
+        linked = self.linker.link(resource, self.schema(role), scope, data, key=key)
         if not seeded:
             data.update(self.writable(role, writes))
             now = self.timeline.now_text()
             for name in self._stamped_now(role, data):
                 data[name] = now
-        return self.store.add(resource, scope, data)
+        record = self.store.add(resource, scope, data)
+        if not linked and seeded:
+            self.linker.defer(record, self.schema(role), key)
+        return record
 
 
-def _record_schemas(model: ResourceModel, schemas: Mapping[str, Any]) -> dict[str, str]:
+def record_schemas(model: ResourceModel, schemas: Mapping[str, Any]) -> dict[str, str]:
     """Resource type -> the schema of its records, from the role that shows them most fully.
 
     A delete or an action declares no body; it shares the record schema of its resource.

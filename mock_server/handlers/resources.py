@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock_server.handlers.membership import Membership
@@ -74,6 +74,8 @@ class ResourceHandlers:
         self.records = records
         self.populate_new_scopes = populate_new_scopes
         self.known = known
+        self._lists = _lists_by_resource(model)
+        records.linker.provide = self.provide
 
     def role(self, operation: Operation) -> OperationRole | None:
         """The operation's role when the store answers it; None when synthesis does."""
@@ -128,8 +130,17 @@ class ResourceHandlers:
             return
         if self.store.claim_seed(role.resource or "", scope):
             count = 1 if role.kind is ResourceKind.SINGLETON else SEEDED_PER_SCOPE
-            for _ in range(count):
-                self.records.create(role, call.scope, call.context, {}, seeded=True)
+            with self.records.linker.batch():
+                for _ in range(count):
+                    self.records.create(role, call.scope, call.context, {}, seeded=True)
+
+    def provide(self, resource: str, scope: Mapping[str, str]) -> None:
+        """Seed `resource` where a record of `scope` would look for it, as a list would."""
+        for role in self._lists.get(resource, ()):
+            if set(role.scope) <= scope.keys() and self.records.knows(role):
+                params = {param: scope[canonical] for canonical, param in role.scope_params}
+                self._seed(_Call(role, MockRequest("get", "", "", params), 200, {}))
+                return
 
     def _known(self, scope: Mapping[str, str]) -> bool:
         """Whether the world file names the scope's tenant and, if it has one, its user."""
@@ -157,22 +168,26 @@ class ResourceHandlers:
         return (membership, field) if field is not None else None
 
     def _act(self, call: _Call, body: Any) -> StateAnswer:
-        found = self._item(replace(call, writes={}))
+        record = self._lookup(call)
+        if record is None:
+            return StateAnswer(404, error=dict(NOT_FOUND))
         change = self._membership(call.role)
-        if found.record is None or change is None:
-            return found
-        membership, field = change
-        item_schema = self.records.properties(call.role)[field]
-        values = [v for v in membership.values(body) if self.records.fits_item(item_schema, v)]
-        found.record[field] = membership.apply(found.record.get(field), values)
-        return found
+        if change is not None:
+            membership, field = change
+            item_schema = self.records.properties(call.role)[field]
+            values = [v for v in membership.values(body) if self.records.fits_item(item_schema, v)]
+            self.store.update(record, {field: membership.apply(record.data.get(field), values)})
+        return StateAnswer(call.status, record=record.data)
 
-    def _item(self, call: _Call) -> StateAnswer:
+    def _lookup(self, call: _Call) -> Record | None:
         role = call.role
         self._seed(call)
         value = call.request.path_params.get(role.id_param or "", "")
         field = self.records.lookup_field(role)
-        record = self.store.get(role.resource or "", call.scope, field, value)
+        return self.store.get(role.resource or "", call.scope, field, value)
+
+    def _item(self, call: _Call) -> StateAnswer:
+        record = self._lookup(call)
         if record is None:
             return StateAnswer(404, error=dict(NOT_FOUND))
         return self._apply(call, record)
@@ -197,8 +212,8 @@ class ResourceHandlers:
         if call.role.verb in (Verb.REPLACE, Verb.UPDATE, Verb.CREATE):
             # DRF's serializer.save() writes the validated fields and leaves the others: PUT and
             # PATCH differ in what they require, which request validation already enforced.
-            record.data.update(self.records.writable(call.role, call.writes))
-            self.records.touch(record.data)
+            changes = self.records.writable(call.role, call.writes)
+            self.store.update(record, {**changes, **self.records.stamps(record.data)})
         return StateAnswer(call.status, record=record.data)
 
 
@@ -222,6 +237,15 @@ class _Call:
         for (records seeded on a request for `/things/7/` must not all be called 7)."""
         params = self.request.path_params
         return {param: params.get(param, "") for _, param in self.role.scope_params}
+
+
+def _lists_by_resource(model: ResourceModel) -> dict[str, list[OperationRole]]:
+    """Resource -> its list roles, the most specific scope first."""
+    lists: dict[str, list[OperationRole]] = {}
+    for role in sorted(model.roles.values(), key=lambda r: (-len(r.scope), r.operation_id)):
+        if role.verb is Verb.LIST and role.resource is not None:
+            lists.setdefault(role.resource, []).append(role)
+    return lists
 
 
 def _writes(body: Any) -> dict[str, Any]:

@@ -86,11 +86,10 @@ def everything(engine: MockEngine, world: World) -> bytes:
     )
 
 
-def test_the_world_is_a_few_hundred_records_seeded_fast(seeded: Seeded) -> None:
+def test_the_world_is_a_few_hundred_records(seeded: Seeded) -> None:
     engine, _, report = seeded
     assert 100 <= report.total <= 600
-    assert report.total == sum(engine.store.counts().values())
-    assert report.seconds < 1.0, report.summary()
+    assert report.total + report.made_for_references == sum(engine.store.counts().values())
     assert report.references > 0 and "records" in report.summary()
 
 

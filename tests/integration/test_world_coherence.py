@@ -28,6 +28,7 @@ def test_the_crawl_sees_the_whole_world(report: CrawlReport) -> None:
     assert report.requests >= 450
     assert report.records >= 2000
     assert report.fields_checked >= 2000
+    assert report.references >= 300
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,7 @@ def test_the_crawl_sees_the_whole_world(report: CrawlReport) -> None:
         "count",
         "new scope not empty",
         "invented singleton",
+        "dangling reference",
     ],
 )
 def test_no_answer_breaks_the_world(report: CrawlReport, kind: str) -> None:

@@ -36,6 +36,7 @@ _USER_PARAMS = ("user_id", "username", "user")
 class CrawlReport:
     requests: int = 0
     records: int = 0
+    references: int = 0
     fields_checked: int = 0
     problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     tenant_ids: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
@@ -63,8 +64,8 @@ class CrawlReport:
     def summary(self) -> str:
         counts = ", ".join(f"{kind} {len(found)}" for kind, found in sorted(self.problems.items()))
         return (
-            f"{self.requests} requests, {self.records} records, {self.fields_checked} fields "
-            f"checked; problems: {counts or 'none'}"
+            f"{self.requests} requests, {self.records} records, {self.references} references, "
+            f"{self.fields_checked} fields checked; problems: {counts or 'none'}"
         )
 
 
@@ -147,6 +148,33 @@ def check_object(
                 report.problem("count", f"{where}.{name}: {count} for {len(listed)} listed")
 
 
+def check_references(
+    report: CrawlReport, engine: Any, resource: str, items: list[Any], where: str, tenant: str
+) -> None:
+    """Every reference of a listed record names a record of its tenant that the store holds."""
+    linker = engine.resources.records.linker
+    for reference in linker.graph.get(resource, ()):
+        keys: set[str] = set()
+        for record in linker.candidates(reference.target, {"tenant": tenant}):
+            keys.update(str(record.data.get(k)) for k in linker.keys_of(reference.target))
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or item.get(reference.field) is None:
+                continue
+            value = item[reference.field]
+            named = value if isinstance(value, list) else [value]
+            for one in named:
+                if isinstance(one, dict):
+                    one = next(
+                        (one[k] for k in ("id", "unique_id", "uuid", "slug") if k in one), None
+                    )
+                report.references += 1
+                if str(one) not in keys:
+                    report.problem(
+                        "dangling reference",
+                        f"{where}[{index}].{reference.field} -> {reference.target} {one!r}",
+                    )
+
+
 def _values(operation: Any, tenant: str, user: str) -> dict[str, str]:
     values = path_values(operation)
     for name in values:
@@ -160,7 +188,6 @@ def _values(operation: Any, tenant: str, user: str) -> dict[str, str]:
 def crawl(app: Any, client: Any) -> CrawlReport:
     """Every list operation for four callers, and every user singleton for the new user."""
     engine = app.engine
-    clock = engine.timeline.now()
     callers = [(t.name, t.admin.username) for t in app.world.tenants] + [NEW_USER, NEW_TENANT]
     report = CrawlReport()
     roster = engine.directory.roster
@@ -178,6 +205,7 @@ def crawl(app: Any, client: Any) -> CrawlReport:
                 if response.status_code != 200 or not response.content:
                     continue
                 body = response.json()
+                clock = engine.timeline.now()
                 people = (
                     frozenset({user, *(p.username for p in roster(tenant))})
                     if scoped
@@ -186,6 +214,8 @@ def crawl(app: Any, client: Any) -> CrawlReport:
                 for value, where in _objects(body, operation.operation_id):
                     check_object(report, value, where, tenant if scoped else None, clock, people)
                 items = body.get("results") if isinstance(body, dict) else body
+                if isinstance(items, list) and scoped:
+                    check_references(report, engine, role.resource, items, url, tenant)
                 if (
                     is_new
                     and scoped
