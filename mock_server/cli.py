@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         "-v",
         action="store_true",
-        help="one line per operation: its kind, verb, resource type, scope and id",
+        help="one line per operation (kind, verb, resource type, scope, lookup key, whether the "
+        "store answers it), then the reference graph",
     )
     return parser
 
@@ -155,12 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def print_resources(settings: Settings, *, verbose: bool) -> int:
     from mock_server.model import describe, infer_resources
+    from mock_server.model.references import describe_references, reference_graph
     from mock_server.spec import load_document
     from mock_server.spec.index import OperationIndex
 
     document = load_document(settings.spec_path, use_cache=settings.use_spec_cache).document
     model = infer_resources(OperationIndex.from_document(document), document)
     print(describe(model, verbose=verbose))
+    if verbose:
+        print(describe_references(reference_graph(model, document)))
     return 0
 
 

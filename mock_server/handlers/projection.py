@@ -87,6 +87,10 @@ def project(
     context: Mapping[str, str],
 ) -> Any:
     properties = object_properties(document, schema)
+    if "pk" in properties and "pk" not in record and "id" in record:
+        # DRF's `pk` is the primary key: an answer that shows `pk` shows the record's id, the
+        # key its item path takes.
+        record = {**record, "pk": record["id"]}
     readable = [n for n, s in properties.items() if not resolve_ref(document, s).get("writeOnly")]
     if readable and all(name in record for name in readable):
         # The record fills every field an answer shows, so nothing synthesized would show.

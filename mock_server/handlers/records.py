@@ -7,8 +7,9 @@ from typing import Any
 
 from mock_server.coherence import Timeline
 from mock_server.handlers.linking import Linker
-from mock_server.model import OperationRole, ResourceModel, Verb
-from mock_server.model.references import Reference, infer_references
+from mock_server.model import OperationRole, ResourceModel
+from mock_server.model.references import Reference, reference_graph
+from mock_server.model.storage import parameter_schema
 from mock_server.spec.index import OperationIndex, object_properties, resolve_ref
 from mock_server.store import Record, Scope, Store
 from mock_server.synthesis import Synthesizer
@@ -18,7 +19,6 @@ _UPDATED = ("updated_at", "modified", "modified_at", "last_modified", "date_modi
 
 
 # Which role's answer best describes a whole record: a retrieve shows every field.
-_SCHEMA_PREFERENCE = (Verb.RETRIEVE, Verb.LIST, Verb.REPLACE, Verb.UPDATE, Verb.CREATE)
 
 
 class RecordFactory:
@@ -35,15 +35,18 @@ class RecordFactory:
         self.synthesizer = synthesizer
         self.store = store
         self.timeline = timeline or Timeline()
-        schemas = document.get("components", {}).get("schemas", {})
-        self._record_schemas = record_schemas(model, schemas)
+        self._record_schemas = {
+            r.resource: r.record_type for r in model.roles.values() if r.resource and r.record_type
+        }
         self._resource_of = {op_id: r.resource for op_id, r in model.roles.items()}
-        self._lookups = self._lookup_fields(model, index)
+        # Item role -> (its lookup field, its parameter's schema): new records need both.
+        self._lookups = {
+            role.operation_id: (role.lookup_field, parameter_schema(index, document, role))
+            for role in model.roles.values()
+            if role.lookup_field is not None
+        }
         self._keys = self._keys_by_resource()
-        listed = {r.resource for r in model.roles.values() if r.verb is Verb.LIST and r.resource}
-        self.references: dict[str, tuple[Reference, ...]] = infer_references(
-            document, self._record_schemas, listed
-        )
+        self.references: dict[str, tuple[Reference, ...]] = reference_graph(model, document)
         self.linker = Linker(
             document,
             self.references,
@@ -54,40 +57,8 @@ class RecordFactory:
         )
 
     def lookup_field(self, role: OperationRole) -> str:
-        """The record field an item role finds its record by."""
-        return self._lookups.get(role.operation_id, (role.id_field or "id", {}))[0]
-
-    def _lookup_fields(
-        self, model: ResourceModel, index: OperationIndex
-    ) -> dict[str, tuple[str, Mapping[str, Any]]]:
-        """Item role -> (field, the path parameter's schema).
-
-        The model names the record field an id parameter matches; where that field cannot hold
-        the parameter's values (an integer `id` under a uuid `{session_id}`), records carry a
-        field named after the parameter instead, with values the parameter accepts.
-        """
-        found: dict[str, tuple[str, Mapping[str, Any]]] = {}
-        # One field per (resource, parameter name): the item's retrieve decides, so every verb
-        # on the same item path looks the record up by the same field.
-        shared: dict[tuple[str, str], str] = {}
-        ordered = sorted(
-            model.roles.values(), key=lambda r: (r.verb is not Verb.RETRIEVE, r.operation_id)
-        )
-        for role in ordered:
-            if role.resource not in self._record_schemas or role.id_param is None:
-                continue
-            operation = index.by_id[role.operation_id]
-            parameter: Mapping[str, Any] = next(
-                (p for p in operation.parameters if p["name"] == role.id_param), {"schema": {}}
-            )
-            param_schema = resolve_ref(self.document, parameter.get("schema", {}))
-            field = shared.get((role.resource, role.id_param)) or role.id_field or "id"
-            field_schema = resolve_ref(self.document, self.properties(role).get(field, {}))
-            if field_schema and not _can_name(field_schema, param_schema):
-                field = role.id_param
-            shared.setdefault((role.resource, role.id_param), field)
-            found[role.operation_id] = (field, param_schema)
-        return found
+        """The record field an item role finds its record by (the model decides it)."""
+        return role.lookup_field or role.id_field or "id"
 
     def schema(self, role: OperationRole) -> dict[str, Any]:
         """A reference to the component schema of the role's records."""
@@ -172,8 +143,9 @@ class RecordFactory:
         if not isinstance(data, dict):
             data = {}
         properties = self.properties(role)
-        if resolve_ref(self.document, properties.get("id", {})).get("type") == "integer":
-            data["id"] = identifier
+        for name in ("id", "pk"):  # the primary key, under either of DRF's names
+            if resolve_ref(self.document, properties.get(name, {})).get("type") == "integer":
+                data[name] = identifier
         # A record must carry the field its item paths look it up by, even where the schema
         # answered for it does not show that field (projection then leaves it out).
         for field, param_schema in self._lookups_of(resource):
@@ -190,31 +162,3 @@ class RecordFactory:
         if not linked and seeded:
             self.linker.defer(record, self.schema(role), key)
         return record
-
-
-def record_schemas(model: ResourceModel, schemas: Mapping[str, Any]) -> dict[str, str]:
-    """Resource type -> the schema of its records, from the role that shows them most fully.
-
-    A delete or an action declares no body; it shares the record schema of its resource.
-    """
-    chosen: dict[str, tuple[int, str]] = {}
-    for role in sorted(model.roles.values(), key=lambda r: r.operation_id):
-        if role.resource is None or role.record_schema is None or role.record_schema not in schemas:
-            continue
-        rank = (
-            _SCHEMA_PREFERENCE.index(role.verb)
-            if role.verb in _SCHEMA_PREFERENCE
-            else len(_SCHEMA_PREFERENCE)
-        )
-        if role.resource not in chosen or rank < chosen[role.resource][0]:
-            chosen[role.resource] = (rank, role.record_schema)
-    return {resource: name for resource, (_, name) in chosen.items()}
-
-
-def _can_name(field_schema: Mapping[str, Any], param_schema: Mapping[str, Any]) -> bool:
-    """Whether every value the field holds is one the path parameter accepts."""
-    if param_schema.get("format") == "uuid":
-        return field_schema.get("format") == "uuid"
-    if param_schema.get("type") == "integer":
-        return field_schema.get("type") == "integer"
-    return field_schema.get("type") in ("string", "integer", None)

@@ -21,19 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mock_server.handlers.membership import Membership
 from mock_server.handlers.query import Page
 from mock_server.handlers.records import RecordFactory
 from mock_server.messages import MockRequest
 from mock_server.model import OperationRole, ResourceKind, ResourceModel, Verb
+from mock_server.model.membership import Membership
 from mock_server.spec.index import Operation
 from mock_server.store import Record, Store
 
 NOT_FOUND = {"detail": "Not found."}
-_ID_LIKE = re.compile(
-    r"^(id|pk|uuid|slug|name|username|key|email|code|token|hash)$"
-    r"|_(id|pk|uuid|slug|name|key|code|token|hash)$"
-)
 SEEDED_PER_SCOPE = 3
 # A scope value that may be populated: what a username or a tenant key looks like. Anything else
 # (NUL, `%ff`, spaces) is answered, but seeds nothing.
@@ -78,19 +74,10 @@ class ResourceHandlers:
         records.linker.provide = self.provide
 
     def role(self, operation: Operation) -> OperationRole | None:
-        """The operation's role when the store answers it; None when synthesis does."""
+        """The operation's role when the store answers it (the model decides); None when
+        synthesis does."""
         role = self.model.roles.get(operation.operation_id)
-        if role is None or role.verb is Verb.VIEW or not self.records.knows(role):
-            return None
-        if role.verb is Verb.ACTION:
-            return role if self._membership(role) is not None else None
-        if role.kind is ResourceKind.COLLECTION and role.verb not in (Verb.LIST, Verb.CREATE):
-            return None  # a write picked by query or body: no record named, nothing to change
-        if role.kind is ResourceKind.SINGLETON and not role.scope_params:
-            return None  # one record for the whole server is a record picked by query: a view
-        if role.id_param is not None and not self._names_a_record(role):
-            return None  # `/metadata/program/{field}/`: a parameter, not a record's key
-        return role
+        return role if role is not None and role.stored else None
 
     def answer(
         self, operation: Operation, role: OperationRole, request: MockRequest, body: Any
@@ -151,11 +138,6 @@ class ResourceHandlers:
             return False
         user = scope.get("user")
         return user is None or self.known.knows_person(tenant, user)
-
-    def _names_a_record(self, role: OperationRole) -> bool:
-        """Whether the item parameter is a record's key: named like one, or matching a field."""
-        param = role.id_param or ""
-        return bool(_ID_LIKE.search(param)) or self.records.lookup_field(role) != "id"
 
     def _membership(self, role: OperationRole) -> tuple[Membership, str] | None:
         """The membership change an action's name describes, and the record field it changes."""

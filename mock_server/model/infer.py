@@ -49,6 +49,7 @@ from mock_server.model.schemas import (
     request_of,
     shared_stems,
 )
+from mock_server.model.storage import settle
 from mock_server.spec.index import OperationIndex, is_template_segment, segments
 
 _K = ResourceKind
@@ -89,7 +90,7 @@ def infer_resources(index: OperationIndex, document: Mapping[str, Any]) -> Resou
         fact = facts[operation.path]
         kind, verb, target = _decide(classifier, fact, operation.method)
         roles[operation.operation_id] = _role(document, fact, operation.method, kind, verb, target)
-    return ResourceModel(roles)
+    return settle(ResourceModel(roles), index, document)
 
 
 def _facts(index: OperationIndex, document: Mapping[str, Any]) -> dict[str, PathFacts]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.coherence import fields
+from mock_server.model.roles import ResourceModel, Verb
 from mock_server.model.schemas import snake, stems
 from mock_server.spec.index import object_properties, resolve_ref
 from mock_server.synthesis.heuristics import singular
@@ -63,6 +64,19 @@ def _by_ref(schema: Mapping[str, Any], resources: frozenset[str]) -> str | None:
     if not isinstance(ref, str):
         return None
     return next((stem for stem in stems(ref.rsplit("/", 1)[-1]) if stem in resources), None)
+
+
+def reference_graph(
+    model: ResourceModel, document: Mapping[str, Any]
+) -> dict[str, tuple[Reference, ...]]:
+    """The references of every stored resource type, to the types a stored list shows."""
+    schemas = {
+        r.resource: r.record_type for r in model.roles.values() if r.resource and r.record_type
+    }
+    listed = {
+        r.resource for r in model.roles.values() if r.verb is Verb.LIST and r.stored and r.resource
+    }
+    return infer_references(document, schemas, listed)
 
 
 def infer_references(

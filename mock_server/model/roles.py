@@ -48,6 +48,11 @@ class OperationRole:
     record_schema: str | None = None
     request_schema: str | None = None
     list_params: tuple[str, ...] = ()
+    # Decided last (`storage.settle`): the schema of the resource's records, the field an item
+    # finds its record by, and whether the store answers the operation (else synthesis does).
+    record_type: str | None = None
+    lookup_field: str | None = None
+    stored: bool = False
 
 
 @dataclass
@@ -89,6 +94,8 @@ def describe(model: ResourceModel, *, verbose: bool = False) -> str:
         f"{len(model.resources())} resource types, "
         f"{len(model.pairs())} collection/item path pairs, "
         f"{sum(role.paginated for role in model.roles.values())} paginated answers",
+        f"answered from the store: {sum(role.stored for role in model.roles.values())}, "
+        f"by synthesis: {sum(not role.stored for role in model.roles.values())}",
     ]
     if verbose:
         for role in sorted(model.roles.values(), key=lambda r: (r.path, r.method)):
@@ -103,7 +110,8 @@ def _role_line(role: OperationRole) -> str:
     if role.scope:
         parts.append("[" + ", ".join(role.scope) + "]")
     if role.id_param:
-        parts.append(f"{{{role.id_param}}}={role.id_field}")
+        parts.append(f"{{{role.id_param}}}={role.lookup_field or role.id_field}")
     if role.paginated:
         parts.append("paginated")
+    parts.append("stored" if role.stored else "synthesized")
     return " ".join(parts)

@@ -29,6 +29,7 @@ def test_the_crawl_sees_the_whole_world(report: CrawlReport) -> None:
     assert report.records >= 2000
     assert report.fields_checked >= 2000
     assert report.references >= 300
+    assert report.item_keys >= 250
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,7 @@ def test_the_crawl_sees_the_whole_world(report: CrawlReport) -> None:
         "new scope not empty",
         "invented singleton",
         "dangling reference",
+        "listed key refused",
     ],
 )
 def test_no_answer_breaks_the_world(report: CrawlReport, kind: str) -> None:

@@ -37,6 +37,8 @@ class CrawlReport:
     requests: int = 0
     records: int = 0
     references: int = 0
+    item_keys: int = 0
+    keyless_items: int = 0
     fields_checked: int = 0
     problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     tenant_ids: dict[str, set[Any]] = field(default_factory=lambda: defaultdict(set))
@@ -65,6 +67,7 @@ class CrawlReport:
         counts = ", ".join(f"{kind} {len(found)}" for kind, found in sorted(self.problems.items()))
         return (
             f"{self.requests} requests, {self.records} records, {self.references} references, "
+            f"{self.item_keys} listed keys asked for ({self.keyless_items} items show none), "
             f"{self.fields_checked} fields checked; problems: {counts or 'none'}"
         )
 
@@ -175,6 +178,51 @@ def check_references(
                     )
 
 
+def shown_key(item: dict[str, Any], param: str, lookup: str) -> Any:
+    """The value a client would take from a listed item to ask for it by `{param}`."""
+    by_name = {normalize(k): v for k, v in item.items()}
+    for name in (normalize(param), lookup, "id", "pk", "unique_id", "uuid"):
+        if by_name.get(name) is not None:
+            return by_name[name]
+    return None
+
+
+def check_item_keys(
+    report: CrawlReport,
+    app: Any,
+    client: Any,
+    operation: Any,
+    items: list[Any],
+    values: dict[str, str],
+) -> None:
+    """Every item a list shows is found by the item operations under it, by the key it shows."""
+    engine = app.engine
+    role = engine.resources.role(operation)
+    for item_role in engine.model.roles.values():
+        if item_role.collection_path != operation.path or item_role.verb is not Verb.RETRIEVE:
+            continue
+        item_operation = engine.index.by_id[item_role.operation_id]
+        if engine.resources.role(item_operation) is None or item_role.resource != role.resource:
+            continue
+        lookup = engine.resources.records.lookup_field(item_role)
+        for item in items[:3]:
+            key = (
+                shown_key(item, item_role.id_param or "", lookup)
+                if isinstance(item, dict)
+                else None
+            )
+            if key is None:
+                # An item that shows no key offers none to ask for (SCIM's list answers are
+                # wrappers, not records, in the document): counted, not a fault of the world.
+                report.keyless_items += 1
+                continue
+            url = concrete_path(item_operation, {**values, item_role.id_param or "": str(key)})
+            report.item_keys += 1
+            answer = client.get(url, params=required_query(engine.synthesizer, item_operation))
+            if answer.status_code != 200:
+                report.problem("listed key refused", f"{url}: {answer.status_code}")
+
+
 def _values(operation: Any, tenant: str, user: str) -> dict[str, str]:
     values = path_values(operation)
     for name in values:
@@ -216,6 +264,9 @@ def crawl(app: Any, client: Any) -> CrawlReport:
                 items = body.get("results") if isinstance(body, dict) else body
                 if isinstance(items, list) and scoped:
                     check_references(report, engine, role.resource, items, url, tenant)
+                if isinstance(items, list) and not is_new:
+                    values = _values(operation, tenant, user)
+                    check_item_keys(report, app, client, operation, items, values)
                 if (
                     is_new
                     and scoped

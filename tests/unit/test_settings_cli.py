@@ -210,4 +210,6 @@ def test_resources_command_summarises_the_inferred_model(
         "/custom-instruction/ -> singleton/create" in line and line.startswith("POST")
         for line in lines
     )
-    assert len(lines) == 3 + 1176
+    operation_lines = [line for line in lines if line.split(" ", 1)[0].isupper()]
+    assert len(operation_lines) == 1176
+    assert lines[4 + 1176].startswith("references: ")  # then the reference graph
