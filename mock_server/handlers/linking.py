@@ -152,7 +152,8 @@ class Linker:
                 value = self._one(reference, items, item, record)
                 if value is not _KEEP:
                     shown.append(value)
-            return shown if self.fits(schema, shown) else _KEEP
+            bounded = any(k in detail for k in ("minItems", "maxItems", "uniqueItems"))
+            return shown if not bounded or self.fits(schema, shown) else _KEEP
         value = self._one(reference, schema, current, chosen[0]) if chosen else _KEEP
         if value is _KEEP and self.fits(schema, None):
             return None  # nothing to point at: DRF shows an unset relation as null
@@ -166,7 +167,10 @@ class Linker:
             for name, sub in object_properties(self.document, schema).items():
                 if name in record.data and self.fits(sub, record.data[name]):
                     shown[name] = record.data[name]
-            return shown if self.fits(schema, shown) else _KEEP
+            # A valid object with valid fields put in stays valid; a new one is checked whole.
+            if isinstance(current, dict) or self.fits(schema, shown):
+                return shown
+            return _KEEP
         for field in self.keys_of(record.resource, reference.key_hint):
             value = record.data.get(field)
             if value is not None and self.fits(schema, value):

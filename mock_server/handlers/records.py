@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from mock_server.coherence import Timeline
 from mock_server.handlers.linking import Linker
+from mock_server.memo import BoundedCache
 from mock_server.model import OperationRole, ResourceModel
 from mock_server.model.references import Reference, reference_graph
 from mock_server.model.storage import parameter_schema
@@ -46,6 +50,10 @@ class RecordFactory:
             if role.lookup_field is not None
         }
         self._keys = self._keys_by_resource()
+        self._templates: BoundedCache[tuple[str, str, tuple[tuple[str, str], ...]], Any] = (
+            BoundedCache(1024)
+        )
+        self._uuids: dict[str, list[str]] = {}
         self.references: dict[str, tuple[Reference, ...]] = reference_graph(model, document)
         self.linker = Linker(
             document,
@@ -85,6 +93,34 @@ class RecordFactory:
             if resource is not None:
                 grouped.setdefault(resource, {})[field] = schema
         return {resource: list(keys.items()) for resource, keys in grouped.items()}
+
+    def _template(self, role: OperationRole, scope_key: str, path_params: Mapping[str, str]) -> Any:
+        """A fresh copy of the synthesized record a client's create starts from.
+
+        Synthesizing a whole record is most of a create's cost, and what a client creates is
+        mostly what it sent: records a client creates in one scope share the fields it did not
+        send (its keys are the record's own), seeded records are synthesized one by one.
+        """
+        key = (role.resource or "", scope_key, tuple(sorted(path_params.items())))
+        template = self._templates.get(key)
+        if template is None:
+            template = self.synthesizer.value(
+                self.schema(role), key=f"template|{key[0]}|{scope_key}", context=path_params
+            )
+            self._templates.put(key, template)
+        return copy.deepcopy(template)
+
+    def _uuid_fields(self, role: OperationRole) -> list[str]:
+        """Record fields that hold a uuid: an identity, never shared between two records."""
+        fields = self._uuids.get(role.resource or "")
+        if fields is None:
+            fields = [
+                name
+                for name, sub in self.properties(role).items()
+                if resolve_ref(self.document, sub).get("format") == "uuid"
+            ]
+            self._uuids[role.resource or ""] = fields
+        return fields
 
     def _lookup_value(self, param_schema: Mapping[str, Any], resource: str, identifier: int) -> Any:
         if param_schema.get("type") == "integer" or not param_schema:
@@ -135,11 +171,14 @@ class RecordFactory:
         resource = role.resource or ""
         identifier = self.store.next_id(resource)
         scope_key = ",".join(f"{k}={v}" for k, v in sorted(scope.items()))
-        data = self.synthesizer.value(
-            self.schema(role),
-            key=f"record|{resource}|{scope_key}|{identifier}",
-            context=path_params,
-        )
+        if seeded:
+            data = self.synthesizer.value(
+                self.schema(role),
+                key=f"record|{resource}|{scope_key}|{identifier}",
+                context=path_params,
+            )
+        else:
+            data = self._template(role, scope_key, path_params)
         if not isinstance(data, dict):
             data = {}
         properties = self.properties(role)
@@ -147,10 +186,16 @@ class RecordFactory:
             if resolve_ref(self.document, properties.get(name, {})).get("type") == "integer":
                 data[name] = identifier
         # A record must carry the field its item paths look it up by, even where the schema
-        # answered for it does not show that field (projection then leaves it out).
+        # answered for it does not show that field (projection then leaves it out); a record
+        # made from a template gets keys of its own.
         for field, param_schema in self._lookups_of(resource):
-            if field not in data:
+            if field not in data or (not seeded and field not in ("id", "pk")):
                 data[field] = self._lookup_value(param_schema, resource, identifier)
+        if not seeded:
+            for field in self._uuid_fields(role):
+                data[field] = str(
+                    uuid.UUID(int=_number(f"{resource}|{field}|{identifier}"), version=4)
+                )
         key = f"{resource}|{identifier}"
         linked = self.linker.link(resource, self.schema(role), scope, data, key=key)
         if not seeded:
@@ -162,3 +207,8 @@ class RecordFactory:
         if not linked and seeded:
             self.linker.defer(record, self.schema(role), key)
         return record
+
+
+def _number(text: str) -> int:
+    """128 bits derived from `text`: the same record gets the same uuid in every run."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
