@@ -67,9 +67,15 @@ class Leaves:
     ) -> str | None:
         """The first name-based suggestion that validates against the field's schema."""
         candidates, prose = heuristics.string_candidates(name, draw, owner)
+        if prose:
+            # Prose comes longest first: a whole sentence that fits beats a paragraph cut short.
+            low, high = bounds
+            whole = [
+                c for c in candidates if low <= len(c) <= (high if high is not None else len(c))
+            ]
+            cut = [formats.fit_length(c, draw, *bounds) for c in candidates]
+            candidates = whole + cut
         for candidate in candidates:
-            if prose:
-                candidate = formats.fit_length(candidate, draw, *bounds)
             if self._validators.fits(schema, candidate, direction):
                 return candidate
         return None

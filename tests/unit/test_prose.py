@@ -177,3 +177,26 @@ def test_a_bad_vocabulary_file_names_the_key(tmp_path: Path) -> None:
     broken.write_text("slots: [unclosed", encoding="utf-8")
     with pytest.raises(prose.VocabularyError, match=r"broken\.yaml: cannot be read"):
         prose.load_vocabulary(broken)
+
+
+def test_a_bounded_description_is_a_whole_candidate_not_a_paragraph_cut_short() -> None:
+    from mock_server.synthesis import Synthesizer
+
+    document = {
+        "components": {
+            "schemas": {
+                "Mentor": {
+                    "type": "object",
+                    "properties": {"description": {"type": "string", "maxLength": 60}},
+                }
+            }
+        }
+    }
+    synthesizer = Synthesizer(document)
+    for index in range(20):
+        shown = synthesizer.value({"$ref": "#/components/schemas/Mentor"}, key=f"mentor-{index}")[
+            "description"
+        ]
+        assert len(shown) <= 60
+        assert from_vocabulary(shown), shown
+        assert shown[-1] in ".!?" or " " not in shown[-3:], shown  # ends a sentence or a phrase
