@@ -55,7 +55,7 @@ class Coherer:
         self.fits = fits
         self.directory = directory
         self.timeline = timeline
-        self._plans: dict[int, tuple[Mapping[str, Any], _Plan | None]] = {}
+        self._plans: dict[tuple[int, bool], tuple[Mapping[str, Any], _Plan | None]] = {}
 
     def identity_for(self, context: Mapping[str, str] | None) -> Identity:
         """The tenant and person a request's path values name."""
@@ -94,6 +94,7 @@ class Coherer:
         *,
         depth: int,
         derive_only: bool,
+        field: str | None = None,
     ) -> None:
         if depth > 12:
             return
@@ -101,12 +102,13 @@ class Coherer:
             items = resolve_ref(self.document, schema).get("items", {})
             for item in value:
                 self._walk(
-                    item, items, tenant, person, key, depth=depth + 1, derive_only=derive_only
-                )
+                    item, items, tenant, person, key, depth=depth + 1, derive_only=derive_only,
+                    field=field,
+                )  # fmt: skip
             return
         if not isinstance(value, dict):
             return
-        plan = self._plan(schema)
+        plan = self._plan(schema, field)
         if plan is None:
             return
         if not derive_only:
@@ -119,7 +121,10 @@ class Coherer:
             if name in plan.people_lists and isinstance(child, list) and not derive_only:
                 self._people_list(child, sub, tenant, key, name, depth)
                 continue
-            self._walk(child, sub, tenant, person, key, depth=depth + 1, derive_only=derive_only)
+            self._walk(
+                child, sub, tenant, person, key, depth=depth + 1, derive_only=derive_only,
+                field=name,
+            )  # fmt: skip
         for count_field, counted in plan.counts:
             listed = next((value[n] for n in counted if isinstance(value.get(n), list)), None)
             if listed is not None and count_field in value:
@@ -156,13 +161,15 @@ class Coherer:
             person = roster[(start + offset) % len(roster)]
             if isinstance(item, dict):
                 self._walk(
-                    item, item_schema, tenant, person, key, depth=depth + 1, derive_only=False
-                )
+                    item, item_schema, tenant, person, key, depth=depth + 1, derive_only=False,
+                    field=name,
+                )  # fmt: skip
             else:
                 shown = _person_value(person, "ref", item)
                 if self.fits(item_schema, shown):
                     items[offset] = shown
-        del items[len(roster) :]  # a list of people names each at most once
+        if len(items) > len(roster) and self.fits(schema, items[: len(roster)]):
+            del items[len(roster) :]  # a list of people names each at most once
 
     def _write(self, value: dict[str, Any], plan: _Plan, name: str, shown: Any) -> None:
         if shown is not None and shown != value[name] and self._fits(plan, name, shown):
@@ -173,22 +180,23 @@ class Coherer:
 
     # -- plans ------------------------------------------------------------------------------
 
-    def _plan(self, schema: Mapping[str, Any]) -> _Plan | None:
+    def _plan(self, schema: Mapping[str, Any], field: str | None = None) -> _Plan | None:
+        """The plan of an object schema; it is a person when its name or its field's says so
+        (`UserInfo`, `owner: {...}`)."""
         resolved = resolve_ref(self.document, schema)
-        cached = self._plans.get(id(resolved))
+        person = fields.is_person_name(_schema_name(schema)) or fields.is_person_name(field)
+        cached = self._plans.get((id(resolved), person))
         if cached is not None and cached[0] is resolved:
             return cached[1]
-        plan = self._make_plan(schema, resolved)
-        self._plans[id(resolved)] = (resolved, plan)
+        plan = self._make_plan(resolved, person)
+        self._plans[(id(resolved), person)] = (resolved, plan)
         return plan
 
-    def _make_plan(self, schema: Mapping[str, Any], resolved: Mapping[str, Any]) -> _Plan | None:
+    def _make_plan(self, resolved: Mapping[str, Any], person_object: bool) -> _Plan | None:
         properties = object_properties(self.document, resolved)
         if not properties:
             return None
-        ref = schema.get("$ref")
-        name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else resolved.get("title")
-        plan = _Plan(properties, person_object=fields.is_person_name(name))
+        plan = _Plan(properties, person_object=person_object)
         times = []
         for prop, sub in properties.items():
             detail = resolve_ref(self.document, sub)
@@ -211,6 +219,16 @@ class Coherer:
                     plan.people_lists.append(prop)
         plan.times = tuple(times)
         return plan
+
+
+def _schema_name(schema: Mapping[str, Any]) -> str | None:
+    """The component name of `$ref` or `allOf: [$ref]` (drf-spectacular's nullable and
+    read-only wrappers), else the title."""
+    ref = schema.get("$ref")
+    parts: list[Any] = list(schema.get("allOf") or ())
+    if not isinstance(ref, str) and len(parts) == 1 and isinstance(parts[0], Mapping):
+        ref = parts[0].get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else schema.get("title")
 
 
 def _container(document: Mapping[str, Any], detail: Mapping[str, Any]) -> bool:

@@ -108,10 +108,9 @@ class Directory:
         known = self._people.get((tenant_key, name))
         if known is not None:
             return known
-        if name.isdigit():
-            for person in self.roster(tenant_key):
-                if str(person.id) == name:
-                    return person
+        for person in self.roster(tenant_key):
+            if name in (person.username, str(person.id)):
+                return person
         return _generated_person(self._seed, self.tenant(tenant_key), name)
 
     def roster(self, tenant: str | None) -> tuple[Person, ...]:

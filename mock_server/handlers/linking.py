@@ -125,7 +125,7 @@ class Linker:
                 self.provide(reference.target, scope)
                 candidates = self.candidates(reference.target, scope)
             complete = complete and bool(candidates)
-            chosen = _spread(candidates, f"{key}|{reference.field}")
+            chosen = _spread(candidates, f"{key}|{reference.group}")
             value = self._value(
                 reference, properties[reference.field], data[reference.field], chosen
             )

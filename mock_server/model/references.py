@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as attribute
 from typing import Any
 
 from mock_server.coherence import fields
@@ -34,6 +35,14 @@ class Reference:
     many: bool  # an array of references
     nested: bool  # the value shows the record (an object), not just its key
     key_hint: str | None  # the key the name asks for: `unique_id` for `mentor_unique_id`
+    # The name without its key suffix (`mentor_id`, `mentor_slug` -> `mentor`), derived from
+    # `field`, so not part of what makes two references equal.
+    relation: str = attribute(default="", compare=False)
+
+    @property
+    def group(self) -> str:
+        """Fields of one record with the same group name the same target record."""
+        return self.relation or self.field
 
 
 def _names(resources: Iterable[str]) -> dict[str, str]:
@@ -45,14 +54,18 @@ def _names(resources: Iterable[str]) -> dict[str, str]:
     return {name: resource for name, resource in found.items() if resource is not None}
 
 
-def _by_name(field: str, names: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """The resource a field's name refers to, and the key its suffix asks for."""
+def _relation(field: str) -> tuple[str, str | None]:
+    """`mentor_unique_id` -> (`mentor`, `unique_id`): the relation a field names, and the key."""
     base = snake(field)
-    hint = None
     for suffix in _KEY_SUFFIXES:
         if base.endswith(suffix) and len(base) > len(suffix):
-            base, hint = base[: -len(suffix)], suffix.lstrip("_").removesuffix("s")
-            break
+            return base[: -len(suffix)], suffix.lstrip("_").removesuffix("s")
+    return base, None
+
+
+def _by_name(field: str, names: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """The resource a field's name refers to, and the key its suffix asks for."""
+    base, hint = _relation(field)
     return names.get(singular(base)), hint
 
 
@@ -137,7 +150,7 @@ def _reference(
             return None
         if not _has_key_like(document, target_schemas[target], target, item_detail):
             return None  # `course: 13` where courses have no integer key: another kind of record
-    return Reference(field, target, many, nested, hint)
+    return Reference(field, target, many, nested, hint, _relation(field)[0])
 
 
 def _has_key_like(
