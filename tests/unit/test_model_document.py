@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 
@@ -40,21 +39,6 @@ def model(index: OperationIndex, document: dict[str, Any]) -> ResourceModel:
 
 def roles_at(model: ResourceModel, path: str) -> dict[str, OperationRole]:
     return {role.method: role for role in model.roles.values() if role.path == path}
-
-
-def test_inference_is_fast_enough_for_server_start(
-    index: OperationIndex, document: dict[str, Any], capsys: pytest.CaptureFixture[str]
-) -> None:
-    best = min(_timed(index, document) for _ in range(3))
-    with capsys.disabled():
-        print(f"\nresource inference over {len(index)} operations: {best * 1000:.0f} ms")
-    assert best < 1.0
-
-
-def _timed(index: OperationIndex, document: dict[str, Any]) -> float:
-    started = time.perf_counter()
-    infer_resources(index, document)
-    return time.perf_counter() - started
 
 
 def test_every_operation_gets_a_role(model: ResourceModel, index: OperationIndex) -> None:

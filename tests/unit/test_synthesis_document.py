@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
@@ -91,14 +89,11 @@ def test_every_success_body_in_the_document_validates(
 ) -> None:
     synth = synthesizer(seed)
     failures, count = [], 0
-    started = time.perf_counter()
     for key, path, media in success_media():
         count += 1
         body = synth.body(media, key=f"{key}|{concrete(path)}", context=context)
         if "schema" in media and (found := problems(media["schema"], body)):
             failures.append((key, found[:3]))
-    elapsed = time.perf_counter() - started
-    print(f"\n{count} success bodies synthesized and validated in {elapsed:.2f}s")
     assert count > 900
     assert failures == []
 
@@ -263,16 +258,3 @@ def test_path_parameters_echo_into_document_bodies() -> None:
     assert "id" in synthesizer().body(media, key="k", context={"org": "acme"})
     course = _component("Course", {"org": "acme", "course_id": CONTEXT["course_id"]})
     assert course["org"] == "acme" and course["course_id"] == CONTEXT["course_id"]
-
-
-def test_a_typical_body_is_fast() -> None:
-    synth = Synthesizer(document())
-    sample = list(success_media())[::5]
-    for key, _path, media in sample:
-        synth.body(media, key=f"warm-up|{key}")
-    timings = []
-    for key, _path, media in sample:
-        started = time.perf_counter()
-        synth.body(media, key=key, context=CONTEXT)
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.005
