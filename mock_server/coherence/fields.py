@@ -60,6 +60,9 @@ SPANS: tuple[tuple[str, str], ...] = (
     ("issued_on", "expires"),
     ("issued_on", "expiration_date"),
     ("issued_at", "expires_at"),
+    ("issued_on", "expires_at"),
+    ("issued_at", "expires"),
+    ("created_at", "expires_at"),
     ("date_joined", "last_login"),
 )
 

@@ -22,8 +22,10 @@ from typing import Any
 from mock_server.coherence import Timeline, fields
 from mock_server.coherence.timeline import parse_moment
 from mock_server.model.references import Reference
+from mock_server.model.schemas import snake
 from mock_server.spec.index import object_properties, resolve_ref
 from mock_server.store import Record, Scope, Store
+from mock_server.synthesis.heuristics import singular
 
 Fits = Callable[[Mapping[str, Any], Any], bool]
 # Record fields a reference may carry, after the target's own lookup fields.
@@ -57,7 +59,8 @@ class Linker:
 
     def keys_of(self, target: str, hint: str | None = None) -> list[str]:
         """The fields a reference to `target` may carry, the hinted one first."""
-        ordered = [*([hint] if hint else []), *self.lookups(target), *KEY_FIELDS]
+        own = f"{singular(snake(target))}_id"  # `course_id` of a Course
+        ordered = [*([hint] if hint else []), *self.lookups(target), own, *KEY_FIELDS]
         return list(dict.fromkeys(ordered))
 
     def candidates(self, target: str, scope: Scope) -> list[Record]:

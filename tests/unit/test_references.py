@@ -408,7 +408,8 @@ def test_a_record_made_after_its_target_keeps_its_times(store: InMemoryStore) ->
 
 def test_keys_of_puts_the_hint_first() -> None:
     link = linker(InMemoryStore())
-    assert link.keys_of("Mentor") == ["unique_id", "id", "uuid", "slug", "name"]
+    assert link.keys_of("Mentor") == ["unique_id", "mentor_id", "id", "uuid", "slug", "name"]
+    assert link.keys_of("Course")[:1] == ["course_id"]  # a course is named by its course key
     assert link.keys_of("Mentor", "id")[:2] == ["id", "unique_id"]
 
 
