@@ -134,9 +134,9 @@ class Linker:
             )
             if value is not _KEEP:
                 data[reference.field] = value
-                if isinstance(value, list):
-                    targets.extend(chosen[: len(value)])
-                elif value is not None and chosen:
+                # Time follows what a record names on its own (a file's task), not the lists of
+                # what names it (a task's files): those two would each have to come later.
+                if not isinstance(value, list) and value is not None and chosen:
                     targets.append(chosen[0])
         _recount(data, properties, self.fits)
         self._after(data, properties, targets)
@@ -188,14 +188,17 @@ class Linker:
         latest = max(
             (moment for record in targets for moment in _created(record.data)), default=None
         )
-        own = _created(data)
-        if latest is None or not own or min(own) > latest:
+        if latest is None:
             return
         times = [
             name
             for name, sub in properties.items()
             if resolve_ref(self.document, sub).get("format") in ("date-time", "date")
         ]
+        # Its creation, or else its earliest moment (an agreement's `agreed_at`).
+        own = _created(data) or [m for n in times if (m := parse_moment(data.get(n))) is not None]
+        if not own or min(own) > latest:
+            return
         self.timeline.shift(
             data, times, latest - min(own) + _AFTER, lambda n, v: self.fits(properties[n], v)
         )

@@ -157,9 +157,11 @@ def check_references(
     """Every reference of a listed record names a record of its tenant that the store holds."""
     linker = engine.resources.records.linker
     for reference in linker.graph.get(resource, ()):
-        keys: set[str] = set()
+        keys: dict[str, dict[str, Any]] = {}
         for record in linker.candidates(reference.target, {"tenant": tenant}):
-            keys.update(str(record.data.get(k)) for k in linker.keys_of(reference.target))
+            keys.update(
+                (str(record.data.get(k)), record.data) for k in linker.keys_of(reference.target)
+            )
         for index, item in enumerate(items):
             if not isinstance(item, dict) or item.get(reference.field) is None:
                 continue
@@ -171,11 +173,38 @@ def check_references(
                         (one[k] for k in ("id", "unique_id", "uuid", "slug") if k in one), None
                     )
                 report.references += 1
-                if str(one) not in keys:
+                target = keys.get(str(one))
+                if target is None:
                     report.problem(
                         "dangling reference",
                         f"{where}[{index}].{reference.field} -> {reference.target} {one!r}",
                     )
+                elif not reference.many and _before(item, target):
+                    # What a record names on its own comes first (a project may list a mentor
+                    # made after it: it was added later).
+                    report.problem(
+                        "made before what it names",
+                        f"{where}[{index}].{reference.field} -> {reference.target} {one!r}",
+                    )
+
+
+def _before(item: dict[str, Any], target: dict[str, Any]) -> bool:
+    earliest, created = _earliest(item), _created_at(target)
+    return earliest is not None and created is not None and earliest < created
+
+
+def _created_at(value: dict[str, Any]) -> datetime | None:
+    found = [m for n, v in value.items() if fields.time_role(normalize(n)) == "created"
+             and (m := _moment(v)) is not None]  # fmt: skip
+    return min(found, default=None)
+
+
+def _earliest(value: dict[str, Any]) -> datetime | None:
+    """A record's creation, or else its earliest moment."""
+    created = _created_at(value)
+    if created is not None:
+        return created
+    return min((m for v in value.values() if (m := _moment(v)) is not None), default=None)
 
 
 def shown_key(item: dict[str, Any], param: str, lookup: str) -> Any:
