@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tiny_documents import INT, STR, TIME, doc, obj, ref
 
 from mock_server.coherence import (
     DEFAULT_ANCHOR,
@@ -26,23 +27,6 @@ from mock_server.synthesis.validation import Validators
 # A tenant and people the world file does not name.
 STRANGER_TENANT = "acme-corp"
 STRANGER = "zed"
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(**properties: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": properties}
-
-
-def doc(**schemas: Any) -> dict[str, Any]:
-    return {"openapi": "3.0.3", "paths": {}, "components": {"schemas": schemas}}
-
-
-INT: dict[str, Any] = {"type": "integer"}
-STR: dict[str, Any] = {"type": "string"}
-TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 
 
 def always(_name: str, _value: Any) -> bool:

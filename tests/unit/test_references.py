@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tiny_documents import INT, STR, TIME, UUID, array, doc, obj, ref
 
 from mock_server.coherence import Timeline
 from mock_server.coherence.timeline import parse_moment
@@ -16,28 +17,6 @@ from mock_server.handlers.linking import Linker
 from mock_server.model.references import Reference, describe_references, infer_references
 from mock_server.store import InMemoryStore, Scope
 from mock_server.synthesis.validation import Validators
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(**properties: Any) -> dict[str, Any]:
-    return {"type": "object", "properties": properties}
-
-
-def doc(**schemas: Any) -> dict[str, Any]:
-    return {"openapi": "3.0.3", "paths": {}, "components": {"schemas": schemas}}
-
-
-def array(items: Any) -> dict[str, Any]:
-    return {"type": "array", "items": items}
-
-
-INT: dict[str, Any] = {"type": "integer"}
-STR: dict[str, Any] = {"type": "string"}
-UUID: dict[str, Any] = {"type": "string", "format": "uuid"}
-TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 
 # -- infer_references ---------------------------------------------------------------------------
 
