@@ -78,7 +78,13 @@ class MockEngine:
             self.model,
             self.store,
             RecordFactory(
-                document, self.synthesizer, self.store, self.model, self.index, self.timeline
+                document,
+                self.synthesizer,
+                self.store,
+                self.model,
+                self.index,
+                self.timeline,
+                self.coherer.derive,
             ),
             populate_new_scopes=populate_new_scopes,
             known=self.directory,

@@ -28,6 +28,8 @@ from mock_server.store import Record, Scope, Store
 from mock_server.synthesis.heuristics import singular
 
 Fits = Callable[[Mapping[str, Any], Any], bool]
+# Recomputes, in place, the fields of a value derived from others (`Coherer.derive`: counts).
+Derive = Callable[[Any, Mapping[str, Any]], Any]
 # Record fields a reference may carry, after the target's own lookup fields.
 KEY_FIELDS = ("id", "unique_id", "uuid", "slug", "name")
 _TENANT_FIELDS = ("platform_key", "org", "platform")
@@ -44,6 +46,7 @@ class Linker:
         fits: Fits,
         lookups: Callable[[str], Sequence[str]],
         timeline: Timeline,
+        derive: Derive | None = None,
     ) -> None:
         self.document = document
         self.graph = graph
@@ -51,6 +54,7 @@ class Linker:
         self.fits = fits
         self.lookups = lookups
         self.timeline = timeline
+        self.derive = derive
         # Gives a scope its target records when it has none yet (lazy seeding, set by the
         # handlers), so a reference is made to a record rather than left dangling.
         self.provide: Callable[[str, Scope], None] | None = None
@@ -138,7 +142,8 @@ class Linker:
                 # what names it (a task's files): those two would each have to come later.
                 if not isinstance(value, list) and value is not None and chosen:
                     targets.append(chosen[0])
-        _recount(data, properties, self.fits)
+        if self.derive is not None:
+            self.derive(data, schema)  # counts follow the lists linking changed
         self._after(data, properties, targets)
         return complete
 
@@ -222,14 +227,6 @@ def _spread(candidates: list[Record], key: str) -> list[Record]:
 
 def _tenant_of(data: Mapping[str, Any]) -> str | None:
     return next((data[f] for f in _TENANT_FIELDS if isinstance(data.get(f), str)), None)
-
-
-def _recount(data: dict[str, Any], properties: Mapping[str, Any], fits: Fits) -> None:
-    for name in data:
-        counted = fields.counted_lists(name)
-        listed = next((data[n] for n in counted if isinstance(data.get(n), list)), None)
-        if listed is not None and name in properties and fits(properties[name], len(listed)):
-            data[name] = len(listed)
 
 
 def _created(data: Mapping[str, Any]) -> list[datetime]:

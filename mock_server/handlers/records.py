@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_server.coherence import Timeline
-from mock_server.handlers.linking import Linker
+from mock_server.handlers.linking import Derive, Linker
 from mock_server.memo import BoundedCache
 from mock_server.model import OperationRole, ResourceModel
 from mock_server.model.references import Reference, reference_graph
@@ -34,6 +34,7 @@ class RecordFactory:
         model: ResourceModel,
         index: OperationIndex,
         timeline: Timeline | None = None,
+        derive: Derive | None = None,
     ) -> None:
         self.document = document
         self.synthesizer = synthesizer
@@ -62,7 +63,9 @@ class RecordFactory:
             synthesizer.fits,
             lambda target: [field for field, _ in self._lookups_of(target)],
             self.timeline,
+            derive,
         )
+        self._derive = derive
 
     def lookup_field(self, role: OperationRole) -> str:
         """The record field an item role finds its record by (the model decides it)."""
@@ -138,6 +141,15 @@ class RecordFactory:
             if resolved.get("readOnly") and resolved.get("format") == "date-time" and name in data:
                 stamped.append(name)
         return stamped
+
+    def derived(self, role: OperationRole, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields a write changes besides those it sends: the counts of the lists it
+        changed (`mentor_count` after `add-mentor`)."""
+        if self._derive is None:
+            return {}
+        value = copy.deepcopy(dict(data))
+        self._derive(value, self.schema(role))
+        return {name: shown for name, shown in value.items() if data.get(name) != shown}
 
     def stamps(self, data: Mapping[str, Any]) -> dict[str, str]:
         """The modification times a write gives the record: now, on the mock's clock."""

@@ -158,7 +158,9 @@ class ResourceHandlers:
             membership, field = change
             item_schema = self.records.properties(call.role)[field]
             values = [v for v in membership.values(body) if self.records.fits_item(item_schema, v)]
-            self.store.update(record, {field: membership.apply(record.data.get(field), values)})
+            changes = {field: membership.apply(record.data.get(field), values)}
+            changes.update(self.records.derived(call.role, {**record.data, **changes}))
+            self.store.update(record, changes)
         return StateAnswer(call.status, record=record.data)
 
     def _lookup(self, call: _Call) -> Record | None:
@@ -195,6 +197,7 @@ class ResourceHandlers:
             # DRF's serializer.save() writes the validated fields and leaves the others: PUT and
             # PATCH differ in what they require, which request validation already enforced.
             changes = self.records.writable(call.role, call.writes)
+            changes.update(self.records.derived(call.role, {**record.data, **changes}))
             self.store.update(record, {**changes, **self.records.stamps(record.data)})
         return StateAnswer(call.status, record=record.data)
 

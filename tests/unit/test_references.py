@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tiny_documents import INT, STR, TIME, UUID, array, doc, obj, ref
 
-from mock_server.coherence import Timeline
+from mock_server.coherence import Coherer, Directory, Timeline
 from mock_server.coherence.timeline import parse_moment
 from mock_server.handlers.linking import Linker
 from mock_server.model.references import Reference, describe_references, infer_references
@@ -214,13 +214,15 @@ def mentor_data(number: int, **more: Any) -> dict[str, Any]:
 
 
 def linker(store: InMemoryStore) -> Linker:
+    fits = Validators(LINKED).fits
     return Linker(
         LINKED,
         infer_references(LINKED, LINKED_TYPES, LINKED_TYPES),
         store,
-        Validators(LINKED).fits,
+        fits,
         lambda target: ["unique_id"] if target == "Mentor" else [],
         Timeline(),
+        Coherer(LINKED, fits, Directory(None), Timeline()).derive,
     )
 
 
