@@ -21,14 +21,13 @@ from typing import Any
 
 from mock_server.fixtures.world import World
 from mock_server.messages import MockRequest
+from mock_server.model.paths import TENANT_PARAMS, USER_PARAMS
 from mock_server.spec.index import Operation
 
 NOT_PROVIDED = "Authentication credentials were not provided."
 INVALID = "Invalid token."
 FORBIDDEN = "You do not have permission to perform this action."
 WWW_AUTHENTICATE = "Api-Key"  # DRF sends the first authentication class's keyword
-_TENANT_PARAMS = ("org", "platform_key", "platform", "platform_org")
-_USER_PARAMS = ("user_id", "username", "user")
 _SCHEMES = {"api-key": "api-key", "token": "token"}
 
 
@@ -92,12 +91,12 @@ class Authenticator:
     def _permitted(self, caller: Caller, request: MockRequest) -> Caller | AuthProblem:
         if caller.tenant is None:
             return caller
-        tenant = _named(request.path_params, _TENANT_PARAMS) or _named(
-            dict(request.query), _TENANT_PARAMS
+        tenant = _named(request.path_params, TENANT_PARAMS) or _named(
+            dict(request.query), TENANT_PARAMS
         )
         if tenant is not None and tenant != caller.tenant:
             return AuthProblem(403, {"detail": FORBIDDEN})
-        user = _named(request.path_params, _USER_PARAMS)
+        user = _named(request.path_params, USER_PARAMS)
         if not caller.is_admin and user is not None and user != caller.username:
             return AuthProblem(403, {"detail": FORBIDDEN})
         return caller

@@ -25,12 +25,11 @@ from typing import Any
 from mock_server.coherence import fields
 from mock_server.coherence.directory import Directory, Identity, Person, TenantIdentity
 from mock_server.coherence.timeline import Timeline
+from mock_server.model.paths import TENANT_PARAMS, USER_PARAMS
 from mock_server.spec.index import object_properties, resolve_ref
 
 Fits = Callable[[Mapping[str, Any], Any], bool]
 _COURSE_KEY = re.compile(r"^((?:course|block)-v1:)[^+/]+(\+)")
-_TENANT_PARAMS = ("org", "platform_key", "platform", "platform_org", "tenant")
-_USER_PARAMS = ("user_id", "username", "user", "student_id", "learner_id")
 
 
 @dataclass
@@ -60,8 +59,8 @@ class Coherer:
     def identity_for(self, context: Mapping[str, str] | None) -> Identity:
         """The tenant and person a request's path values name."""
         context = context or {}
-        tenant = next((context[p] for p in _TENANT_PARAMS if context.get(p)), None)
-        user = next((context[p] for p in _USER_PARAMS if context.get(p)), None)
+        tenant = next((context[p] for p in TENANT_PARAMS if context.get(p)), None)
+        user = next((context[p] for p in USER_PARAMS if context.get(p)), None)
         return self.directory.identity(tenant, user)
 
     def finish(
@@ -211,7 +210,7 @@ class Coherer:
             counted = fields.counted_lists(prop)
             if counted:
                 plan.counts.append((prop, counted))
-            if _container(self.document, detail):
+            if _container(detail):
                 plan.nested.append((prop, sub))
                 if prop in fields.PEOPLE_LISTS or (
                     detail.get("type") == "array" and fields.is_person_name(prop)
@@ -231,10 +230,9 @@ def _schema_name(schema: Mapping[str, Any]) -> str | None:
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else schema.get("title")
 
 
-def _container(document: Mapping[str, Any], detail: Mapping[str, Any]) -> bool:
-    if detail.get("type") == "array" or detail.get("properties") or detail.get("allOf"):
-        return True
-    return any(resolve_ref(document, part).get("properties") for part in detail.get("allOf", ()))
+def _container(detail: Mapping[str, Any]) -> bool:
+    """Whether values of the schema may hold objects to walk into."""
+    return detail.get("type") == "array" or bool(detail.get("properties") or detail.get("allOf"))
 
 
 def _tenant_value(tenant: TenantIdentity, attribute: str, current: Any) -> Any:

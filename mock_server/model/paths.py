@@ -26,6 +26,9 @@ _SCOPE_ALIASES = {
     "mentor": ("mentor", "mentor_id", "mentor_unique_id"),
 }
 CANONICAL = {name: canonical for canonical, names in _SCOPE_ALIASES.items() for name in names}
+# The path parameters that name a tenant, and those that name a user.
+TENANT_PARAMS = _SCOPE_ALIASES["tenant"]
+USER_PARAMS = _SCOPE_ALIASES["user"]
 _SEGMENT_SCOPES = {
     "orgs": "tenant",
     "org": "tenant",

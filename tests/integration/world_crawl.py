@@ -24,12 +24,11 @@ from operation_requests import concrete_path, path_values, required_query
 
 from mock_server.coherence import fields
 from mock_server.model import ResourceKind, Verb
+from mock_server.model.paths import TENANT_PARAMS, USER_PARAMS
 from mock_server.synthesis.heuristics import normalize
 
 NEW_USER = ("main", "newcomer-7")
 NEW_TENANT = ("fresh-org", "founder")
-_TENANT_PARAMS = ("org", "platform_key", "platform", "platform_org")
-_USER_PARAMS = ("user_id", "username", "user")
 
 
 @dataclass
@@ -255,9 +254,9 @@ def check_item_keys(
 def _values(operation: Any, tenant: str, user: str) -> dict[str, str]:
     values = path_values(operation)
     for name in values:
-        if name in _TENANT_PARAMS:
+        if name in TENANT_PARAMS:
             values[name] = tenant
-        elif name in _USER_PARAMS:
+        elif name in USER_PARAMS:
             values[name] = user
     return values
 
