@@ -12,6 +12,10 @@ results under exactly those: a changed record is projected afresh. A remembered 
 share nested values with its record, which is safe because handlers change a record by replacing
 its field values, never by mutating them in place. Callers must not mutate what it returns
 either (they copy before changing, as `render_state` does).
+
+Checking a whole record against its schema is most of a projection's cost, and the same record
+is checked again under another key (a create's answer, then the read that follows, then each
+list page): the verdict is remembered by the schema and the checked value's bytes.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class Projector:
         self.document = document
         self.synthesizer = synthesizer
         self._memo: BoundedCache[_MemoKey, Any] = BoundedCache(16384)
+        self._verdicts: BoundedCache[tuple[int, bytes], bool] = BoundedCache(16384)
 
     def project(
         self,
@@ -46,7 +51,13 @@ class Projector:
     ) -> Any:
         def compute() -> Any:
             return project(
-                self.document, self.synthesizer, schema, record, key=key, context=context
+                self.document,
+                self.synthesizer,
+                schema,
+                record,
+                key=key,
+                context=context,
+                fits=self._fits,
             )
 
         return self._remembered(_memo_key(schema, key, context, record), compute)
@@ -56,6 +67,19 @@ class Projector:
             _memo_key(schema, key, context, None),
             lambda: self.synthesizer.value(schema, key=key, context=context),
         )
+
+    def _fits(self, schema: Mapping[str, Any], value: Any) -> bool:
+        # The component a `$ref` names: operations answer the same one under different refs.
+        component = id(resolve_ref(self.document, schema))
+        try:
+            verdict_key = (component, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+        except TypeError:
+            return self.synthesizer.fits(schema, value)
+        verdict = self._verdicts.get(verdict_key)
+        if verdict is None:
+            verdict = self.synthesizer.fits(schema, value)
+            self._verdicts.put(verdict_key, verdict)
+        return verdict
 
     def _remembered(self, memo_key: _MemoKey | None, compute: Callable[[], Any]) -> Any:
         found = None if memo_key is None else self._memo.get(memo_key)
@@ -85,7 +109,10 @@ def project(
     *,
     key: str,
     context: Mapping[str, str],
+    fits: Callable[[Mapping[str, Any], Any], bool] | None = None,
 ) -> Any:
+    """`record` through `schema`; `fits` checks a whole answer (the synthesizer's by default)."""
+    fits = fits or synthesizer.fits
     properties = object_properties(document, schema)
     if "pk" in properties and "pk" not in record and "id" in record:
         # DRF's `pk` is the primary key: an answer that shows `pk` shows the record's id, the
@@ -98,7 +125,7 @@ def project(
             name: _referenced(document, synthesizer, properties[name], record[name], key, name)
             for name in readable
         }
-        if synthesizer.fits(schema, whole):
+        if fits(schema, whole):
             return whole
     base = synthesizer.value(schema, key=key, context=context)
     if not isinstance(base, dict):
@@ -107,7 +134,7 @@ def project(
     for name, value in record.items():
         if name in properties:
             shown[name] = _referenced(document, synthesizer, properties[name], value, key, name)
-    if synthesizer.fits(schema, shown):
+    if fits(schema, shown):
         return shown
     # Some stored field does not fit this schema (a narrower enum, a nested shape): keep each
     # stored field that fits its own property schema, the synthesized value otherwise.
