@@ -5,6 +5,9 @@ cold start. Each start is timed from process launch to the first 200 on a list o
 RSS (VmHWM) is read after a request to every list/aggregate GET, so the engine's per-operation
 validators and caches are built. Medians of --runs starts.
 
+The floor under both: a Python process that only imports the dependencies every start needs
+(printed as `imports`), so a start-up figure can be read against what the machine allows.
+
     python -m bench.startup [--runs 5]
 """
 
@@ -13,7 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 
@@ -45,6 +51,16 @@ def one_start(cache_dir: str, paths: list[str]) -> tuple[float, float]:
         return server.startup, server.peak_rss_mb()
 
 
+# What `ibl-mock serve` cannot start without, before any of its own code runs.
+DEPENDENCIES = "import connexion, openapi_core, openapi_schema_validator, faker, uvicorn, orjson"
+
+
+def dependency_import_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-W", "ignore", "-c", DEPENDENCIES], check=True)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -56,6 +72,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache_dir:
             cold.append(one_start(cache_dir, paths))
             warm.append(one_start(cache_dir, paths))
+    imports = statistics.median(dependency_import_seconds() for _ in range(args.runs))
     print(
         f"ibl-mock start-up, median of {args.runs} runs ({len(paths)} list/aggregate GETs "
         "requested before reading peak RSS)"
@@ -65,6 +82,7 @@ def main() -> None:
         seconds = statistics.median(r[0] for r in runs)
         rss = statistics.median(r[1] for r in runs)
         print(f"{name:6} {seconds:>11.2f} s {rss:>7.0f} MB")
+    print(f"{'imports':7} {imports:>10.2f} s   (the dependencies alone: {DEPENDENCIES})")
 
 
 if __name__ == "__main__":

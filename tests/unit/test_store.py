@@ -75,6 +75,19 @@ def test_restore_brings_back_the_snapshot_and_forgets_later_changes() -> None:
     assert store.counts() == {"Prompt": 1}
 
 
+def test_updates_after_a_restore_leave_the_snapshot_as_it_was() -> None:
+    store = InMemoryStore()
+    store.add("Project", {}, {"id": 1, "mentors": [4, 5], "mentor_count": 2})
+    snapshot = store.snapshot()
+    store.restore(snapshot)
+    (restored,) = store.find("Project", {})
+    store.update(restored, {"mentors": [4], "mentor_count": 1})
+    store.restore(snapshot)
+    assert [r.data for r in store.find("Project", {})] == [
+        {"id": 1, "mentors": [4, 5], "mentor_count": 2}
+    ]
+
+
 def test_restore_refuses_foreign_snapshots() -> None:
     with pytest.raises(TypeError):
         InMemoryStore().restore(object())
