@@ -9,7 +9,8 @@ anything. `Coherer.apply` walks the value beside its schema and, object by objec
   tenant's people chosen by the value's key; a nested person object (`owner`, `user`) shows
   the same person, and a list of people shows distinct ones;
 - orders the object's timestamps (see `timeline`);
-- sets each `*_count` to the length of the list it counts.
+- sets each `*_count` to the length of the list it counts;
+- makes a `slug` the URL form of the object's name or title.
 Every value is written only where the field's schema accepts it, so the answer stays valid.
 It is a pure function of its inputs, as synthesis is, so remembered answers stay right.
 """
@@ -27,9 +28,11 @@ from mock_server.coherence.directory import Directory, Identity, Person, TenantI
 from mock_server.coherence.timeline import Timeline
 from mock_server.model.paths import TENANT_PARAMS, USER_PARAMS
 from mock_server.spec.index import object_properties, resolve_ref
+from mock_server.synthesis.heuristics import slugify
 
 Fits = Callable[[Mapping[str, Any], Any], bool]
 _COURSE_KEY = re.compile(r"^((?:course|block)-v1:)[^+/]+(\+)")
+_NAMED_BY = ("name", "title", "display_name")
 
 
 @dataclass
@@ -148,6 +151,9 @@ class Coherer:
             text = value.get(name)
             if isinstance(text, str) and _COURSE_KEY.match(text):
                 self._write(value, plan, name, _COURSE_KEY.sub(rf"\g<1>{tenant.lms_org}\2", text))
+        named = next((value[n] for n in _NAMED_BY if isinstance(value.get(n), str)), None)
+        if named and isinstance(value.get("slug"), str) and "slug" in plan.properties:
+            self._write(value, plan, "slug", slugify(named))
 
     def _people_list(
         self, items: list[Any], schema: Any, tenant: TenantIdentity, key: str, name: str, depth: int

@@ -125,9 +125,14 @@ class RecordFactory:
             self._uuids[role.resource or ""] = fields
         return fields
 
-    def _lookup_value(self, param_schema: Mapping[str, Any], resource: str, identifier: int) -> Any:
+    def _lookup_value(
+        self, param_schema: Mapping[str, Any], resource: str, identifier: int, field: str
+    ) -> Any:
+        plain = not (param_schema.get("format") or param_schema.get("pattern"))
         if param_schema.get("type") == "integer" or not param_schema:
             return identifier
+        if field in ("id", "pk") and plain:
+            return identifier  # DRF's primary key is a number, whatever the path declares
         if param_schema.get("format") or param_schema.get("pattern"):
             return self.synthesizer.value(param_schema, key=f"lookup|{resource}|{identifier}")
         return str(identifier)
@@ -202,7 +207,7 @@ class RecordFactory:
         # made from a template gets keys of its own.
         for field, param_schema in self._lookups_of(resource):
             if field not in data or (not seeded and field not in ("id", "pk")):
-                data[field] = self._lookup_value(param_schema, resource, identifier)
+                data[field] = self._lookup_value(param_schema, resource, identifier, field)
         if not seeded:
             for field in self._uuid_fields(role):
                 data[field] = str(

@@ -7,7 +7,8 @@ literal segment is verb-like never takes one):
    also creates `R` (a POST answering `R` or taking a body that normalises to `R`), or writes with
    PUT/PATCH/DELETE (DRF views that pick records by query), or has an item template under it
    (`P/{x}`), whatever that item's detail serializer is called. Also a path with no list whose
-   POST creates the `R` an item child answers (`.../sessions/` POST + `.../sessions/{id}/`).
+   POST creates the `R` an item child answers, or answers the key an item child takes
+   (`POST .../sessions/` answering `session_id`, read at `.../sessions/{session_id}/`).
 2. Item: a path ending in a parameter whose parent template is a collection (the item is then
    that collection's `R`), or whose parent is itself an item (`/users/{user_id}/{name}/` under
    a `/users/{user_id}/` that lists mentors).
@@ -133,6 +134,15 @@ class Classifier:
             if created and any(kid.writes_to(created, ("get", "put", "patch")) for kid in kids):
                 self._set(fact, ResourceKind.COLLECTION, created, self._schema_of(fact, "post"))
                 return
+        post = fact.answers.get("post")
+        if post is None or post.shape != "object":
+            return
+        answered = properties_of(self.document, post.schema)
+        if any("get" in kid.ops and path_params(kid.path)[-1] in answered for kid in kids):
+            # The create answers the key its item child takes (`POST .../sessions/` answers
+            # `session_id`, read back at `.../sessions/{session_id}/`), whatever each shows.
+            created = fact.answered["post"] or fact.taken.get("post")
+            self._set(fact, ResourceKind.COLLECTION, created, post.schema)
 
     def _item_or_singleton(self, fact: PathFacts) -> None:
         own = fact.one_resource()

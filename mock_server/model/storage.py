@@ -6,8 +6,9 @@ the store answers it at all. The last pass of `infer_resources`; the handlers on
   schema is not stored, and its operations are answered by synthesis.
 - An item finds its record by the field the model's id rule names (`choose_id_field`); where
   that field cannot hold the parameter's values (an integer `id` under a uuid `{session_id}`),
-  records carry a field named after the parameter instead. The retrieve decides for every verb
-  on the same item path.
+  or the record type does not show it while the create answers the parameter's name (a
+  `session_id`), records carry a field named after the parameter instead. The retrieve
+  decides for every verb on the same item path.
 - Stored: collection lists and creates, items, singletons under a scope, and actions on an item
   whose name describes a membership change the record can hold (`add-mentor` on a record with
   `mentors`; `membership`). Not stored: views; a write
@@ -104,6 +105,12 @@ def lookup_fields(
     """Item role -> the record field it finds its record by."""
     found: dict[str, str] = {}
     shared: dict[tuple[str, str], str] = {}
+    # The fields a create answers: a key its record type does not show is still the record's.
+    created = {
+        role.resource: object_properties(document, {"$ref": f"#/components/schemas/{name}"})
+        for role in model.roles.values()
+        if role.verb is Verb.CREATE and role.resource and (name := role.record_schema)
+    }
     ordered = sorted(
         model.roles.values(), key=lambda r: (r.verb is not Verb.RETRIEVE, r.operation_id)
     )
@@ -117,7 +124,9 @@ def lookup_fields(
         )
         field = shared.get((resource, param)) or role.id_field or "id"
         field_schema = resolve_ref(document, properties.get(field, {}))
-        if field_schema and not _can_name(field_schema, param_schema):
+        if (field_schema and not _can_name(field_schema, param_schema)) or (
+            field not in properties and param in created.get(resource, ())
+        ):
             field = param
         shared.setdefault((resource, param), field)
         found[role.operation_id] = field

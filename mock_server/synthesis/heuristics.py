@@ -36,6 +36,11 @@ _GENERIC = _words(
 _COURSE_SUBJECTS = ("CS", "MATH", "DS", "AI", "BIO", "ECON", "HIST", "PHYS", "ENG", "BUS")
 _LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "ja", "ar", "zh", "hi")
 _STATUSES = ("active", "pending", "completed", "archived")
+_TONES = ("friendly", "professional", "encouraging", "neutral", "enthusiastic")
+_STYLES = ("concise", "detailed", "step-by-step", "socratic", "conversational")
+_FILE_EXTENSIONS = {"video": "mp4", "audio": "mp3", "image": "png", "voice": "mp3", "csv": "csv"}
+# Untyped fields under these names hold structured data (`data: {nullable: true}`): `{}`.
+_STRUCTURED = _words("data metadata meta config configuration settings extra payload options")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,28 @@ def _date_first(draw: Draw, _name: str, _owner: str | None) -> list[str]:
     return [calendar_date(draw), date_time(draw)]
 
 
+def _slug(draw: Draw, name: str, owner: str | None) -> list[str]:
+    """A title of the platform's vocabulary, in URL form: `intro-to-sql-joins`."""
+    return [slugify(prose.title(draw, "title", owner)[0]) or "item"]
+
+
+def slugify(text: str) -> str:
+    """Django's `slugify` for ASCII, cut to its 50 characters: `Ask Echo: SQL` -> `ask-echo-sql`."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:50].rstrip("-")
+
+
+def _file_url(draw: Draw, name: str, owner: str | None) -> list[str]:
+    """`video_file` -> `https://files.example.com/media/intro-to-sql-joins.mp4`."""
+    extension = _FILE_EXTENSIONS.get(name.split("_")[0], "pdf")
+    domain = draw.fake().domain_name()
+    return [f"https://files.{domain}/media/{_slug(draw, name, owner)[0]}.{extension}"]
+
+
+def structured(name: str) -> bool:
+    """Whether an untyped field of this name holds an object rather than text."""
+    return normalize(name) in _STRUCTURED
+
+
 def _version(draw: Draw, _name: str, _owner: str | None) -> list[str]:
     rng = draw.rng
     return [f"{rng.randint(1, 4)}.{rng.randint(0, 12)}.{rng.randint(0, 20)}"]
@@ -143,7 +170,8 @@ _STRING_RULES: tuple[_Rule, ...] = (
         "_image _avatar _icon _logo _thumbnail _photo _picture _image_url _banner",
     ),
     _rule(_faker("url"), "url website link homepage href uri", "_url _uri _link _website"),
-    _rule(_faker("slug"), "slug key", "_slug"),
+    _rule(_slug, "slug", "_slug"),
+    _rule(_faker("slug"), "key"),
     _rule(_course_id, "course_id course_key course_run_id"),
     _rule(_tenant, "platform_key org platform platform_org tenant organization_key"),
     _rule(_uuid, "unique_id uuid guid id", "_uuid _unique_id _guid _id"),
@@ -178,7 +206,10 @@ _STRING_RULES: tuple[_Rule, ...] = (
     _rule(_faker("file_name"), "file_name filename"),
     _rule(_faker("mime_type"), "mime_type content_type mimetype"),
     _rule(_faker("password", length=14), "password"),
-    _rule(_pick(_STATUSES), "status state_name"),
+    _rule(_pick(_STATUSES), "status state_name", "_status"),
+    _rule(_pick(_TONES), "tone voice_tone", "_tone"),
+    _rule(_pick(_STYLES), "style response_style writing_style", "_style"),
+    _rule(_file_url, "file attachment", "_file"),
 )
 
 # Preferred numeric ranges: (exact names, suffixes, prefixes, range). Schema bounds still win.

@@ -10,6 +10,15 @@ from mock_server.synthesis.draws import Draw
 from mock_server.synthesis.schemas import View
 from mock_server.synthesis.validation import Direction, Validators
 
+_ANNOTATIONS = frozenset(
+    {"description", "title", "nullable", "readOnly", "writeOnly", "example", "default"}
+)
+
+
+def _open(schema: Mapping[str, Any]) -> bool:
+    """A schema that constrains nothing: every JSON value is valid for it."""
+    return set(schema) <= _ANNOTATIONS
+
 
 class Leaves:
     def __init__(self, validators: Validators) -> None:
@@ -27,6 +36,8 @@ class Leaves:
             return formats.number_value(view.schema, draw, preferred)
         if kind == "boolean":
             return draw.pick(2) == 1
+        if kind is None and name and heuristics.structured(name) and _open(view.schema):
+            return {}
         # Strings, and schemas with no type at all, for which a string is valid and reads best.
         return self._string(view, draw, name, owner, direction)
 

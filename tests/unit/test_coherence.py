@@ -693,3 +693,19 @@ def test_a_count_without_its_list_is_left_alone(directory: Directory) -> None:
     value = {"mentor_count": 4}
     coherer(document, directory).derive(value, ref("Thing"))
     assert value == {"mentor_count": 4}
+
+
+def test_a_slug_is_the_url_form_of_its_objects_name(directory: Directory) -> None:
+    document = doc(Mentor=obj(name=STR, slug=STR))
+    value = {"name": "Ask Echo: Cybersecurity 101", "slug": "sign-four-win"}
+    identity = directory.identity(None, None)
+    coherer(document, directory).apply(value, ref("Mentor"), identity=identity, key="k")
+    assert value["slug"] == "ask-echo-cybersecurity-101"
+
+
+def test_a_slug_the_schema_refuses_is_left_alone(directory: Directory) -> None:
+    document = doc(Mentor=obj(name=STR, slug={"type": "string", "maxLength": 4}))
+    value = {"name": "Ask Echo", "slug": "echo"}
+    identity = directory.identity(None, None)
+    coherer(document, directory).apply(value, ref("Mentor"), identity=identity, key="k")
+    assert value["slug"] == "echo"

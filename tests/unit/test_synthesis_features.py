@@ -429,3 +429,32 @@ def test_name_is_a_person_only_on_person_like_objects() -> None:
         topic = synth.value({"$ref": "#/components/schemas/CourseTopic"}, key=key)["name"]
         assert topic.lower() in topics, topic
         assert not {word.lower() for word in user.split()} <= lorem, user
+
+
+def test_statuses_files_and_untyped_data_read_like_their_fields() -> None:
+    video = {
+        "type": "object",
+        "properties": {
+            "generation_status": {"type": "string"},
+            "video_file": {"type": "string", "nullable": True},
+            "data": {"nullable": True},
+            "tone": {"type": "string"},
+            "slug": {"type": "string"},
+        },
+        "required": ["generation_status", "video_file", "data", "tone", "slug"],
+    }
+    document = doc(Video=video)
+    synthesizer = Synthesizer(document)
+    for key in KEYS:
+        value = synthesizer.value({"$ref": "#/components/schemas/Video"}, key=key)
+        assert value["generation_status"] in ("active", "pending", "completed", "archived")
+        assert re.fullmatch(r"https://files\.[\w.-]+/media/[a-z0-9-]+\.mp4", value["video_file"])
+        assert value["data"] == {}
+        assert value["tone"] in (
+            "friendly",
+            "professional",
+            "encouraging",
+            "neutral",
+            "enthusiastic",
+        )
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value["slug"])
