@@ -139,7 +139,9 @@ class MockEngine:
             return self._error(operation, request, state.status, state.error)
         page: Page | None = None
         if state.records is not None:
-            state.records, chosen = select(operation, role, request, state.records)
+            state.records, chosen = select(
+                operation, role, request, state.records, self._tenant_number
+            )
             if isinstance(chosen, InvalidPage):
                 return self._error(operation, request, 404, {"detail": chosen.detail})
             page = chosen
@@ -152,6 +154,9 @@ class MockEngine:
         key = f"{operation.operation_id}|{state.status}|{request.path}"
         value = render_state(self.projector, schema, state, page, key, request.path_params)
         return MockResponse(state.status, encode_json(value), media_type=media_type)
+
+    def _tenant_number(self, key: str) -> int:
+        return self.directory.tenant(key).id
 
     def _success(self, operation: Operation, request: MockRequest) -> MockResponse:
         status = operation.answer_status

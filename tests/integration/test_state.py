@@ -286,6 +286,21 @@ def test_round_trip(
         # (None: the list does not show the id field, so absence cannot be seen either)
 
 
+def test_a_tenant_filter_on_a_platform_wide_list_shows_that_tenant_only(
+    state_client: ASGIClient,
+) -> None:
+    every = state_client.get("/api/catalog/skills/", params={"page_size": 100}).json()["results"]
+    tenants = {skill["platform"] for skill in every}
+    assert len(tenants) > 1
+    for tenant in tenants:
+        listed = state_client.get("/api/catalog/skills/", params={"platform_key": tenant})
+        assert {skill["platform"] for skill in listed.json()["results"]} == {tenant}
+    assert (
+        state_client.get("/api/catalog/skills/", params={"platform_key": "nobody"}).json()["count"]
+        == 0
+    )
+
+
 def test_add_and_remove_mentor_change_the_disclaimers_mentors(state_client: ASGIClient) -> None:
     disclaimers = f"/api/ai-mentor/orgs/{ORG}/users/{USER}/disclaimers/"
     created = state_client.post(disclaimers, json={"content": "Be kind.", "scope": "platform"})

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mock_server.handlers.listing import tenant_filters
 from mock_server.handlers.query import (
     InvalidPage,
     ListQuery,
@@ -435,3 +436,21 @@ def test_walking_next_visits_the_ordered_filtered_list(
     first = f"{URL}?{only[0]}={only[1]}&ordering={ordering}&{sizes}"
     declared: tuple[str, ...] = ("limit", "offset") if limit_offset else PAGED
     assert walk(records, first, (*declared, "ordering", "name", "active")) == expected
+
+
+def test_a_tenant_filter_finds_the_field_records_name_their_tenant_in() -> None:
+    by_key = [{"name": "SQL", "platform": "main"}, {"name": "R", "platform": "acme"}]
+    assert tenant_filters({"platform_key": "acme"}, by_key, None) == {"platform": "acme"}
+    assert filter_records(by_key, tenant_filters({"platform_key": "acme"}, by_key, None)) == [
+        by_key[1]
+    ]
+    by_number = [{"name": "SQL", "platform": 1}, {"name": "R", "platform": 2}]
+    numbers = {"main": 1, "acme": 2}.__getitem__
+    assert tenant_filters({"org": "main"}, by_number, numbers) == {"platform": "1"}
+    # A field the records do have is filtered as it is; an explicit filter is not overridden.
+    keyed = [{"platform_key": "main", "platform": 1}]
+    assert tenant_filters({"platform_key": "main"}, keyed, numbers) == {"platform_key": "main"}
+    assert tenant_filters({"org": "x", "platform": "2"}, by_number, numbers) == {
+        "org": "x",
+        "platform": "2",
+    }
