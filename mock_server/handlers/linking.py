@@ -21,6 +21,7 @@ from typing import Any
 
 from mock_server.coherence import Timeline, fields
 from mock_server.coherence.timeline import parse_moment
+from mock_server.handlers.relations import KEEP, KEY_FIELDS, Relations, key_of
 from mock_server.model.references import Reference
 from mock_server.model.schemas import snake
 from mock_server.spec.index import object_properties, resolve_ref
@@ -30,8 +31,6 @@ from mock_server.synthesis.heuristics import singular
 Fits = Callable[[Mapping[str, Any], Any], bool]
 # Recomputes, in place, the fields of a value derived from others (`Coherer.derive`: counts).
 Derive = Callable[[Any, Mapping[str, Any]], Any]
-# Record fields a reference may carry, after the target's own lookup fields.
-KEY_FIELDS = ("id", "unique_id", "uuid", "slug", "name")
 _TENANT_FIELDS = ("platform_key", "org", "platform")
 # How long after the latest record it references a seeded record is made.
 _AFTER = timedelta(minutes=7)
@@ -47,9 +46,14 @@ class Linker:
         lookups: Callable[[str], Sequence[str]],
         timeline: Timeline,
         derive: Derive | None = None,
+        record_types: Mapping[str, str] | None = None,
     ) -> None:
         self.document = document
         self.graph = graph
+        # resource -> the component describing its records, for writing to a named record
+        self.record_types = record_types or {}
+        self.relations = Relations(self)
+        self.inverses = self.relations.inverses
         self.store = store
         self.fits = fits
         self.lookups = lookups
@@ -97,6 +101,7 @@ class Linker:
                     self._link(record.resource, schema, record.scope, data, key, provide=False)
                     changed = {k: v for k, v in data.items() if record.data.get(k) != v}
                     self.store.update(record, changed)
+                    self.answer_back(record)
 
     def link(
         self, resource: str, schema: Mapping[str, Any], scope: Scope, data: dict[str, Any], key: str
@@ -131,12 +136,27 @@ class Linker:
             if not candidates and provide and self.provide is not None:
                 self.provide(reference.target, scope)
                 candidates = self.candidates(reference.target, scope)
+            back = self.relations.one_to_one(resource, reference)
+            if back is not None:
+                # Shared only where the field cannot say "none" (a nested object, not nullable).
+                free = self.relations.free(resource, back, candidates, data)
+                if free or self.fits(properties[reference.field], None):
+                    candidates = free
+            listed_by = self.relations.listed_by(resource, reference)
+            if listed_by is not None:
+                # A task's files are the files that name the task: the single end decides.
+                own = {data.get(f) for f in self.keys_of(resource, listed_by.key_hint)} - {None}
+                candidates = [c for c in candidates if key_of(c.data.get(listed_by.field)) in own]
             complete = complete and bool(candidates)
             chosen = _spread(candidates, f"{key}|{reference.group}")
             value = self._value(
-                reference, properties[reference.field], data[reference.field], chosen
+                reference,
+                properties[reference.field],
+                data[reference.field],
+                chosen,
+                every=listed_by is not None,
             )
-            if value is not _KEEP:
+            if value is not KEEP:
                 data[reference.field] = value
                 # Time follows what a record names on its own (a file's task), not the lists of
                 # what names it (a task's files): those two would each have to come later.
@@ -147,29 +167,42 @@ class Linker:
         self._after(data, properties, targets)
         return complete
 
+    def answer_back(self, record: Record) -> None:
+        self.relations.answer_back(record)
+
     def _value(
-        self, reference: Reference, schema: Mapping[str, Any], current: Any, chosen: list[Record]
+        self,
+        reference: Reference,
+        schema: Mapping[str, Any],
+        current: Any,
+        chosen: list[Record],
+        *,
+        every: bool = False,
     ) -> Any:
+        """The reference's value naming `chosen`: a list as long as the synthesized one (at
+        least one), or naming `every` record chosen."""
         detail = resolve_ref(self.document, schema)
         if reference.many:
             items = detail.get("items", {})
             existing = current if isinstance(current, list) else []
             shown = []
-            for index, record in enumerate(chosen[: max(len(existing), 1)]):
+            taken = chosen if every else chosen[: max(len(existing), 1)]
+            for index, record in enumerate(taken):
                 item = existing[index] if index < len(existing) else None
-                value = self._one(reference, items, item, record)
-                if value is not _KEEP:
+                value = self.one(reference, items, item, record)
+                if value is not KEEP:
                     shown.append(value)
             bounded = any(k in detail for k in ("minItems", "maxItems", "uniqueItems"))
-            return shown if not bounded or self.fits(schema, shown) else _KEEP
-        value = self._one(reference, schema, current, chosen[0]) if chosen else _KEEP
-        if value is _KEEP and self.fits(schema, None):
+            return shown if not bounded or self.fits(schema, shown) else KEEP
+        value = self.one(reference, schema, current, chosen[0]) if chosen else KEEP
+        if value is KEEP and self.fits(schema, None):
             return None  # nothing to point at: DRF shows an unset relation as null
         return value
 
-    def _one(
+    def one(
         self, reference: Reference, schema: Mapping[str, Any], current: Any, record: Record
     ) -> Any:
+        """The value a reference shows for `record`: nested or by key; `KEEP` if none fits."""
         if reference.nested:
             shown = dict(current) if isinstance(current, dict) else {}
             for name, sub in object_properties(self.document, schema).items():
@@ -178,12 +211,12 @@ class Linker:
             # A valid object with valid fields put in stays valid; a new one is checked whole.
             if isinstance(current, dict) or self.fits(schema, shown):
                 return shown
-            return _KEEP
+            return KEEP
         for field in self.keys_of(record.resource, reference.key_hint):
             value = record.data.get(field)
             if value is not None and self.fits(schema, value):
                 return value
-        return _KEEP
+        return KEEP
 
     def _after(
         self, data: dict[str, Any], properties: Mapping[str, Any], targets: list[Record]
@@ -207,13 +240,6 @@ class Linker:
         self.timeline.shift(
             data, times, latest - min(own) + _AFTER, lambda n, v: self.fits(properties[n], v)
         )
-
-
-class _Keep:
-    """The synthesized value stays: no candidate fits."""
-
-
-_KEEP: Any = _Keep()
 
 
 def _spread(candidates: list[Record], key: str) -> list[Record]:

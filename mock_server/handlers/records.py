@@ -64,6 +64,7 @@ class RecordFactory:
             lambda target: [field for field, _ in self._lookups_of(target)],
             self.timeline,
             derive,
+            self._record_schemas,
         )
         self._derive = derive
 
@@ -223,6 +224,8 @@ class RecordFactory:
         record = self.store.add(resource, scope, data)
         if not linked and seeded:
             self.linker.defer(record, self.schema(role), key)
+        else:
+            self.linker.answer_back(record)
         return record
 
 

@@ -199,6 +199,7 @@ class ResourceHandlers:
             changes = self.records.writable(call.role, call.writes)
             changes.update(self.records.derived(call.role, {**record.data, **changes}))
             self.store.update(record, {**changes, **self.records.stamps(record.data)})
+            self.records.linker.answer_back(record)
         return StateAnswer(call.status, record=record.data)
 
 

@@ -316,3 +316,20 @@ def test_add_and_remove_mentor_change_the_disclaimers_mentors(state_client: ASGI
     assert mentor not in state_client.get(item).json()["mentors"]
     missing = state_client.post(f"{disclaimers}999999/add-mentor/", json={"mentor_id": mentor})
     assert missing.status_code == 404
+
+
+def test_a_call_configuration_and_its_mentor_name_each_other(
+    state_client: ASGIClient, app: MockApplication
+) -> None:
+    base = f"/api/ai-mentor/orgs/{ORG}/users/{USER}"
+    assert state_client.get(f"{base}/").status_code == 200  # the user's mentors, seeded
+    mentor = app.engine.store.find("Mentor", {"tenant": ORG, "user": USER})[0].data["unique_id"]
+    create = app.engine.index.by_path[
+        "/api/ai-mentor/orgs/{org}/users/{user_id}/call-configurations/"
+    ]["post"]
+    body = {**json.loads(json_body(app.engine.synthesizer, create)), "mentor": mentor}
+    created = state_client.post(f"{base}/call-configurations/", json=body)
+    assert created.status_code == 201, created.text
+    shown = state_client.get(f"{base}/mentors/{mentor}/").json()["call_configuration"]
+    assert shown["id"] == created.json()["id"]
+    assert shown["mentor"] == mentor

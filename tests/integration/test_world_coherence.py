@@ -49,6 +49,7 @@ def test_the_crawl_sees_the_whole_world(report: CrawlReport) -> None:
         "new scope not empty",
         "invented singleton",
         "dangling reference",
+        "not named back",
         "listed key refused",
         "made before what it names",
     ],

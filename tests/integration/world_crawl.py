@@ -178,6 +178,13 @@ def check_references(
                         "dangling reference",
                         f"{where}[{index}].{reference.field} -> {reference.target} {one!r}",
                     )
+                elif not reference.many and not _names_back(
+                    linker, resource, reference, item, target
+                ):
+                    report.problem(
+                        "not named back",
+                        f"{where}[{index}].{reference.field} -> {reference.target} {one!r}",
+                    )
                 elif not reference.many and _before(item, target):
                     # What a record names on its own comes first (a project may list a mentor
                     # made after it: it was added later).
@@ -185,6 +192,26 @@ def check_references(
                         "made before what it names",
                         f"{where}[{index}].{reference.field} -> {reference.target} {one!r}",
                     )
+
+
+def _names_back(
+    linker: Any, resource: str, reference: Any, item: dict[str, Any], target: dict[str, Any]
+) -> bool:
+    """One end of a relation seen from both (`CallConfiguration.mentor`,
+    `Mentor.call_configuration`): the record named names the listed one back."""
+    back = next((b for r, b in linker.inverses.get(resource, ()) if r == reference), None)
+    if back is None or target.get(back.field) is None:
+        return True
+    value = target[back.field]
+    shown = value if isinstance(value, list) else [value]
+    keys = {
+        str(v.get(k)) if isinstance(v, dict) else str(v)
+        for v in shown
+        for k in ("id", "unique_id", "uuid", "slug")
+    }
+    return any(
+        str(item.get(k)) in keys for k in linker.keys_of(resource, back.key_hint) if k in item
+    )
 
 
 def _before(item: dict[str, Any], target: dict[str, Any]) -> bool:
