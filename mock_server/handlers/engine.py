@@ -6,15 +6,19 @@ operation and sends back the `MockResponse` it returns.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from mock_server.auth import Authenticator, AuthMode, AuthProblem
 from mock_server.coherence import DEFAULT_ANCHOR, Coherer, Directory, Timeline
 from mock_server.fixtures.world import World
+from mock_server.handlers.aggregates import Aggregates
 from mock_server.handlers.errors import shaped_error, summary
 from mock_server.handlers.journal import Journal
 from mock_server.handlers.listing import select
@@ -89,6 +93,7 @@ class MockEngine:
             populate_new_scopes=populate_new_scopes,
             known=self.directory,
         )
+        self.aggregates = Aggregates(document, self.model.roles, self.store, validators.fits)
         self.validate_responses = validate_responses
         self.authenticator = Authenticator(AuthMode.ANY)
         self._bodies: BoundedCache[tuple[str, ...], bytes] = BoundedCache(4096)
@@ -173,6 +178,11 @@ class MockEngine:
             )
             body = encode_json(value)
             self._bodies.put(key, body)
+        totals = self.aggregates.plan(operation, content[media_type].get("schema", {}))
+        if totals:  # the store changes: counted on every answer, never remembered
+            with contextlib.suppress(orjson.JSONDecodeError):
+                counted = self.aggregates.apply(orjson.loads(body), totals, request.path_params)
+                body = encode_json(counted)
         return MockResponse(status, body, media_type=media_type)
 
     def _check_response(

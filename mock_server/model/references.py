@@ -45,7 +45,7 @@ class Reference:
         return self.relation or self.field
 
 
-def _names(resources: Iterable[str]) -> dict[str, str]:
+def resource_names(resources: Iterable[str]) -> dict[str, str]:
     """snake-case singular name -> resource type; a name two types share names neither."""
     found: dict[str, str | None] = {}
     for resource in sorted(set(resources)):
@@ -103,7 +103,7 @@ def infer_references(
     not named by a key.
     """
     resources = frozenset(record_schemas) & frozenset(listed)
-    names = _names(resources)
+    names = resource_names(resources)
     graph: dict[str, tuple[Reference, ...]] = {}
     for resource, schema_name in sorted(record_schemas.items()):  # every stored type refers
         schema = {"$ref": f"#/components/schemas/{schema_name}"}

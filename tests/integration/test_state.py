@@ -333,3 +333,24 @@ def test_a_call_configuration_and_its_mentor_name_each_other(
     shown = state_client.get(f"{base}/mentors/{mentor}/").json()["call_configuration"]
     assert shown["id"] == created.json()["id"]
     assert shown["mentor"] == mentor
+
+
+def test_analytics_totals_count_what_the_tenant_stores(
+    state_client: ASGIClient, app: MockApplication
+) -> None:
+    summary = f"/api/ai-analytics/orgs/{ORG}/users/admin/conversation-summary/"
+    before = state_client.get(summary).json()["total_conversations"]
+    assert before == len(app.engine.store.find("Conversations", {"tenant": ORG}))
+    create = app.engine.index.by_path["/api/ai-analytics/orgs/{org}/users/{user_id}/chat-history/"][
+        "post"
+    ]
+    created = state_client.post(
+        f"/api/ai-analytics/orgs/{ORG}/users/{USER}/chat-history/",
+        content=json_body(app.engine.synthesizer, create),
+        headers={"content-type": "application/json"},
+    )
+    assert created.status_code == 201, created.text
+    assert state_client.get(summary).json()["total_conversations"] == before + 1
+    mentors = state_client.get(f"/api/ai-analytics/orgs/{ORG}/users/admin/mentor-summary/").json()
+    assert mentors["total_mentors"] == len(app.engine.store.find("Mentor", {"tenant": ORG}))
+    assert mentors["active_mentors"] <= mentors["total_mentors"]
