@@ -187,6 +187,10 @@ class Synthesizer:
         if isinstance(enum, list) and enum:
             return self._enum(view, enum, run, site)
         kind = view.type
+        default = view.schema.get("default")
+        if kind == "array" and isinstance(default, list) and default:
+            # A list with a default is a constant of the protocol (SCIM's `schemas`).
+            return copy.deepcopy(default)
         if kind == "object":
             return self._object(view, run, site)
         if kind == "array":

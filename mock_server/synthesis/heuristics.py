@@ -115,6 +115,12 @@ def _file_url(draw: Draw, name: str, owner: str | None) -> list[str]:
     return [f"https://files.{domain}/media/{_slug(draw, name, owner)[0]}.{extension}"]
 
 
+def _scim_schema(_draw: Draw, _name: str, owner: str | None) -> list[str]:
+    """The URN a SCIM resource names its schema by (RFC 7643), from the object's own name."""
+    kind = "Group" if owner and "group" in owner.lower() else "User"
+    return [f"urn:ietf:params:scim:schemas:core:2.0:{kind}"]
+
+
 def structured(name: str) -> bool:
     """Whether an untyped field of this name holds an object rather than text."""
     return normalize(name) in _STRUCTURED
@@ -210,6 +216,7 @@ _STRING_RULES: tuple[_Rule, ...] = (
     _rule(_pick(_TONES), "tone voice_tone", "_tone"),
     _rule(_pick(_STYLES), "style response_style writing_style", "_style"),
     _rule(_file_url, "file attachment", "_file"),
+    _rule(_scim_schema, "schema"),
 )
 
 # Preferred numeric ranges: (exact names, suffixes, prefixes, range). Schema bounds still win.

@@ -354,3 +354,17 @@ def test_analytics_totals_count_what_the_tenant_stores(
     mentors = state_client.get(f"/api/ai-analytics/orgs/{ORG}/users/admin/mentor-summary/").json()
     assert mentors["total_mentors"] == len(app.engine.store.find("Mentor", {"tenant": ORG}))
     assert mentors["active_mentors"] <= mentors["total_mentors"]
+
+
+def test_a_scim_list_is_one_envelope_holding_the_stored_resources(
+    state_client: ASGIClient,
+) -> None:
+    groups = f"/api/orgs/{ORG}/scim/v2/Groups"
+    created = state_client.post(
+        groups, json={"displayName": "Spring Cohort", "id": "g-spring", "members": []}
+    )
+    assert created.status_code == 200, created.text  # the document declares 200
+    (envelope,) = state_client.get(groups).json()
+    assert envelope["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]
+    assert envelope["totalResults"] == len(envelope["Resources"])
+    assert "Spring Cohort" in [group.get("displayName") for group in envelope["Resources"]]

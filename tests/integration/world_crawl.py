@@ -278,6 +278,17 @@ def check_item_keys(
                 report.problem("listed key refused", f"{url}: {answer.status_code}")
 
 
+def listed_items(body: Any) -> Any:
+    """The records a list answer shows: a DRF page's results, a bare list, or the Resources
+    of SCIM's list envelope."""
+    if isinstance(body, dict):
+        return body.get("results")
+    envelope = body[0] if isinstance(body, list) and len(body) == 1 else None
+    if isinstance(envelope, dict) and {"Resources", "totalResults"} <= set(envelope):
+        return envelope["Resources"]
+    return body
+
+
 def _values(operation: Any, tenant: str, user: str) -> dict[str, str]:
     values = path_values(operation)
     for name in values:
@@ -316,7 +327,7 @@ def crawl(app: Any, client: Any) -> CrawlReport:
                 )
                 for value, where in _objects(body, operation.operation_id):
                     check_object(report, value, where, tenant if scoped else None, clock, people)
-                items = body.get("results") if isinstance(body, dict) else body
+                items = listed_items(body)
                 if isinstance(items, list) and scoped:
                     check_references(report, engine, role.resource, items, url, tenant)
                 if isinstance(items, list) and not is_new:
