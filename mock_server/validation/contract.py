@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -19,20 +18,30 @@ from typing import Any
 import orjson
 from openapi_core import Config, OpenAPI
 from openapi_core.deserializing.media_types.datatypes import MediaTypeDeserializersDict
-from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValue
 from openapi_core.validation.request.validators import (
     V30RequestBodyValidator,
     V30RequestParametersValidator,
 )
 from openapi_core.validation.response.validators import V30ResponseValidator
-from openapi_core.validation.schemas.datatypes import FormatValidatorsDict
 from openapi_core.validation.schemas.validators import SchemaValidator
 
 from mock_server.memo import BoundedCache
 from mock_server.messages import JSON_MEDIA_TYPE, MockRequest, MockResponse
 from mock_server.spec.index import Operation
 from mock_server.validation.adapters import OpenAPIRequest, OpenAPIResponse
-from mock_server.validation.drf_errors import problem_from_body_error, problem_from_parameter_error
+from mock_server.validation.decoding import (
+    DJANGO_INPUT_FORMATS,
+    ESCAPED_NUL,
+    BodyParseError,
+    read_json,
+)
+from mock_server.validation.drf_errors import (
+    merged,
+    null_character_errors,
+    parameter_null_characters,
+    problem_from_body_error,
+    problem_from_parameter_error,
+)
 from mock_server.validation.forms import FORM_MEDIA_TYPES, form_as_json, numbers_as_strings
 from mock_server.validation.parameters import ParameterPrecheck
 
@@ -52,20 +61,6 @@ def _json_bytes(value: bytes) -> Any:
 
 # openapi-core only knows application/json; SCIM bodies are JSON too.
 _JSON_FLAVOURS: MediaTypeDeserializersDict = {"application/scim+json": _json_bytes}
-
-
-def _django_datetime(value: Any) -> bool:
-    """What Django's parse_datetime reads: ISO 8601 with `T` or a space, an optional offset
-    written `Z`, `+HH`, `+HHMM` or `+HH:MM` (clients such as the published SDK send `+0000`)."""
-    return not isinstance(value, str) or _DJANGO_DATETIME.fullmatch(value) is not None
-
-
-_DJANGO_DATETIME = re.compile(
-    r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{1,2}(:\d{1,2}([.,]\d{1,6}\d*)?)?"
-    r"\s*(Z|[+-]\d{2}(:?\d{2})?)?"
-)
-# Requests are read as DRF's fields read them; answers are still checked against RFC 3339.
-DJANGO_INPUT_FORMATS: FormatValidatorsDict = {"date-time": _django_datetime}
 
 
 class _OperationValidators:
@@ -161,50 +156,57 @@ class ContractValidator:
                 return RequestProblem(400, {"detail": detail}), None
         # openapi-core's parameter check costs milliseconds: it only sees what the precheck
         # cannot vouch for, and finds the problem to report.
-        plainly_valid = validators.precheck.accepts(request.path_params, request.query)
-        checked = OpenAPIRequest(_without_empty(request, operation))
-        for error in () if plainly_valid else validators.parameters.iter_errors(checked):
-            if isinstance(error.__cause__, EmptyQueryParameterValue):
-                continue  # a required parameter sent empty: the view decides, as in DRF
-            status, body = problem_from_parameter_error(error, operation)
-            return RequestProblem(status, body), None
+        if not validators.precheck.accepts(request.path_params, request.query):
+            problem = _parameter_problem(validators, operation, request)
+            if problem is not None:
+                return problem, None
         declared_body = operation.request_body
         if declared_body is None:
             return None, None
-        normalised = self._body_as_json(declared_body, request)
-        if isinstance(normalised, RequestProblem):
-            return normalised, None
-        accepted = _accepted_json(validators.json_body(normalised.media_type), normalised)
-        if accepted is not _UNDECIDED:
-            return None, accepted
-        for error in validators.body.iter_errors(OpenAPIRequest(normalised)):
-            status, body = problem_from_body_error(error, request)
-            return RequestProblem(status, body), None
-        if normalised.media_type not in _JSON_TYPES:
+        read = self._body_as_json(declared_body, request)
+        if isinstance(read, RequestProblem):
+            return read, None
+        normalised, value = read
+        accepted = _accepted_json(validators.json_body(normalised.media_type), normalised, value)
+        if accepted is _UNDECIDED:
+            for error in validators.body.iter_errors(OpenAPIRequest(normalised)):
+                status, body = problem_from_body_error(error, request)
+                if status == 400 and isinstance(value, dict) and not _NOT_FIELDS & set(body):
+                    body = merged(body, _null_characters(normalised, value))
+                return RequestProblem(status, body), None
+        if value is _NOT_READ:
             return None, None
-        try:
-            return None, json.loads(normalised.body)
-        except ValueError:
-            return None, None
+        refused = _null_characters(normalised, value)
+        return (RequestProblem(400, refused), None) if refused else (None, value)
 
     def _body_as_json(
         self, declared_body: Mapping[str, Any], request: MockRequest
-    ) -> MockRequest | RequestProblem:
-        """The body as DRF's parsers would hand it to the serializer, as a JSON request."""
+    ) -> tuple[MockRequest, Any] | RequestProblem:
+        """The body as DRF's parsers would hand it to the serializer, as a JSON request, and
+        its JSON value (`_NOT_READ` for a body of another media type)."""
         if not request.body:
             # DRF reads an empty body as `{}`: required fields are then reported one by one.
-            return replace(request, headers=_JSON_HEADERS, body=b"{}")
+            return replace(request, headers=_JSON_HEADERS, body=b"{}"), {}
         request = _as_declared_json(declared_body, request)
         unsupported = _unsupported_media_type(declared_body, request)
         if unsupported is not None:
             return unsupported
         content = declared_body.get("content", {})
         try:
-            as_json = form_as_json(self._document, content, request)
+            as_form = form_as_json(self._document, content, request)
         except Exception as error:
             kind = "Multipart form" if "multipart" in request.media_type else "Form"
             return RequestProblem(400, {"detail": f"{kind} parse error - {error}"})
-        return as_json or numbers_as_strings(self._document, content, request) or request
+        if as_form is not None:
+            return as_form
+        if request.media_type not in _JSON_TYPES:
+            return request, _NOT_READ
+        # Read here, before openapi-core or the walks below can recurse into a hostile body.
+        try:
+            value = read_json(request.body)
+        except BodyParseError as error:
+            return RequestProblem(400, {"detail": f"JSON parse error - {error}"})
+        return numbers_as_strings(self._document, content, request, value) or (request, value)
 
     def response_problems(
         self, operation: Operation, request: MockRequest, response: MockResponse
@@ -229,18 +231,41 @@ class ContractValidator:
 
 
 _UNDECIDED = object()
+_NOT_READ = object()
+# Problems that are not field errors, to which no field's NUL is added.
+_NOT_FIELDS = frozenset({"detail", "non_field_errors"})
 
 
-def _accepted_json(validator: SchemaValidator | None, request: MockRequest) -> Any:
-    """The body's JSON value where `validator` finds nothing wrong with it; `_UNDECIDED` where
-    openapi-core has to look (no validator, not JSON, or a problem it must describe)."""
+def _accepted_json(
+    validator: SchemaValidator | None, request: MockRequest, value: Any = _NOT_READ
+) -> Any:
+    """The body's JSON `value` (read from the body if not given) where `validator` finds
+    nothing wrong with it; `_UNDECIDED` where openapi-core has to look (no validator, not
+    JSON, or a problem it must describe)."""
     if validator is None:
         return _UNDECIDED
-    try:
-        value = _json_bytes(request.body)
-    except ValueError:
-        return _UNDECIDED
+    if value is _NOT_READ:
+        try:
+            value = read_json(request.body)
+        except BodyParseError:
+            return _UNDECIDED
     return value if validator.validator.is_valid(value) else _UNDECIDED
+
+
+def _parameter_problem(
+    validators: _OperationValidators, operation: Operation, request: MockRequest
+) -> RequestProblem | None:
+    for error in validators.parameters.iter_errors(OpenAPIRequest(_without_empty(request))):
+        status, body = problem_from_parameter_error(error, operation)
+        return RequestProblem(status, body)
+    refused = parameter_null_characters(operation, request)
+    return None if refused is None else RequestProblem(*refused)
+
+
+def _null_characters(request: MockRequest, value: Any) -> dict[str, Any]:
+    """DRF's refusal of the body's strings holding a NUL, by field; JSON (and the forms
+    rewritten as JSON) carries a NUL only escaped, so most bodies are spared the walk."""
+    return null_character_errors(value) if ESCAPED_NUL in request.body else {}
 
 
 _JSON_HEADERS = {"content-type": "application/json"}
@@ -253,13 +278,12 @@ def _undeclared_query(operation: Operation, request: MockRequest) -> list[str]:
     return sorted({name for name, _ in request.query if name not in declared})
 
 
-def _without_empty(request: MockRequest, operation: Operation) -> MockRequest:
-    """django-filter treats an optional `?name=` as no value; openapi-core would reject it."""
+def _without_empty(request: MockRequest) -> MockRequest:
+    """django-filter treats `?name=` as no value: an optional name is ignored, and a
+    required one is missing ("This field is required.")."""
     if all(value for _, value in request.query):
         return request
-    required = {p["name"] for p in operation.parameters if p.get("required")}
-    kept = tuple((k, v) for k, v in request.query if v or k in required)
-    return replace(request, query=kept)
+    return replace(request, query=tuple((k, v) for k, v in request.query if v))
 
 
 def _unsupported_media_type(body: Mapping[str, Any], request: MockRequest) -> RequestProblem | None:

@@ -8,7 +8,7 @@ backend shows the same text against the mock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -17,8 +17,10 @@ from openapi_core.validation.request.exceptions import MissingRequiredRequestBod
 
 from mock_server.messages import MockRequest
 from mock_server.spec.index import Operation
+from mock_server.validation.decoding import NUL, null_character_paths
 
 NOT_FOUND = {"detail": "Not found."}
+NULL_CHARACTERS = "Null characters are not allowed."
 
 _TYPE_MESSAGES = {
     "integer": "A valid integer is required.",
@@ -80,14 +82,22 @@ def drf_message(error: ValidationError) -> str:
 
 def field_errors(errors: Iterable[ValidationError]) -> dict[str, Any]:
     """Nest findings by the path of the offending field, DRF-style."""
+    return nested_messages((_error_path(error), drf_message(error)) for error in errors)
+
+
+def _error_path(error: ValidationError) -> list[str]:
+    path = [str(part) for part in error.absolute_path]
+    if error.validator == "required":
+        missing = _missing_field(error)
+        path.append(missing) if missing else None
+    return path
+
+
+def nested_messages(entries: Iterable[tuple[Sequence[str], str]]) -> dict[str, Any]:
+    """`{"a": {"b": ["message"]}}` from (field path, message) pairs; no path: non_field_errors."""
     result: dict[str, Any] = {}
-    for error in errors:
-        path = [str(part) for part in error.absolute_path]
-        if error.validator == "required":
-            missing = _missing_field(error)
-            path.append(missing) if missing else None
-        if not path:
-            path = ["non_field_errors"]
+    for path, message in entries:
+        path = list(path) or ["non_field_errors"]
         node = result
         for part in path[:-1]:
             child = node.setdefault(part, {})
@@ -96,9 +106,25 @@ def field_errors(errors: Iterable[ValidationError]) -> dict[str, Any]:
             node = child
         else:
             messages = node.setdefault(path[-1], [])
-            message = drf_message(error)
             if isinstance(messages, list) and message not in messages:
                 messages.append(message)
+    return result
+
+
+def null_character_errors(value: Any) -> dict[str, Any]:
+    """DRF's CharField refusal of every string in the body that holds a NUL, by field."""
+    return nested_messages((path, NULL_CHARACTERS) for path in null_character_paths(value))
+
+
+def merged(first: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
+    """Both sets of field errors; where both name a field, the first's messages stand (DRF
+    runs a field's validators only once the field's own checks pass)."""
+    result = dict(first)
+    for name, messages in then.items():
+        if name not in result:
+            result[name] = messages
+        elif isinstance(result[name], dict) and isinstance(messages, dict):
+            result[name] = merged(result[name], messages)
     return result
 
 
@@ -153,6 +179,22 @@ def problem_from_parameter_error(
     if "Missing" in type(error).__name__:
         return 400, {name: ["This field is required."]}
     return 400, {name: [_cast_message(operation, name)]}
+
+
+def parameter_null_characters(
+    operation: Operation, request: MockRequest
+) -> tuple[int, dict[str, Any]] | None:
+    """A NUL in a declared parameter: Django's 404 in the path (nothing can be named so), and
+    in the query the refusal django-filter's form fields (CharField) give."""
+    refused: list[str] = []
+    for parameter in operation.parameters:
+        name, where = str(parameter.get("name")), parameter.get("in")
+        if where == "path" and NUL in request.path_params.get(name, ""):
+            return 404, dict(NOT_FOUND)
+        values = request.query_values(name) if where == "query" and name not in refused else ()
+        if any(NUL in value for value in values):
+            refused.append(name)
+    return (400, {name: [NULL_CHARACTERS] for name in refused}) if refused else None
 
 
 def _parameter_location(operation: Operation, name: str | None) -> str | None:

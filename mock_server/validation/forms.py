@@ -19,6 +19,7 @@ from openapi_core.deserializing.media_types.util import data_form_loads, urlenco
 
 from mock_server.messages import JSON_MEDIA_TYPE, MockRequest
 from mock_server.spec.index import object_properties, resolve_ref
+from mock_server.validation.decoding import MAX_DEPTH, BodyParseError, value_too_deep
 
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _BRACKETED = re.compile(r"^[^\[\]]+(\[[^\[\]]*\])+$")
@@ -29,21 +30,26 @@ _FALSE = {"false", "False", "FALSE", "0", "off", "no", "n"}
 
 def form_as_json(
     document: Mapping[str, Any], content: Mapping[str, Any], request: MockRequest
-) -> MockRequest | None:
-    """The request with its form body rewritten as JSON, or None if it is not a form."""
+) -> tuple[MockRequest, Any] | None:
+    """The request with its form body rewritten as JSON, and that JSON value; None if the body
+    is not a form. BodyParseError for a form nested deeper than a JSON body may be."""
     if request.media_type not in FORM_MEDIA_TYPES or JSON_MEDIA_TYPE not in content:
         return None
     media = content.get(request.media_type) or content[JSON_MEDIA_TYPE]
     value = _coerce_node(document, media.get("schema", {}), _nest(_parse(request)))
+    if value_too_deep(value):  # field values may hold JSON text, parsed above
+        raise BodyParseError(f"Nesting deeper than {MAX_DEPTH} levels is not accepted.")
     # The standard encoder: a form may carry integers wider than 64 bits, which DRF accepts.
     body = json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
-    return replace(request, headers={**request.headers, "content-type": JSON_MEDIA_TYPE}, body=body)
+    headers = {**request.headers, "content-type": JSON_MEDIA_TYPE}
+    return replace(request, headers=headers, body=body), value
 
 
 def numbers_as_strings(
-    document: Mapping[str, Any], content: Mapping[str, Any], request: MockRequest
-) -> MockRequest | None:
-    """The JSON request with numbers sent for string fields turned to text, or None if none.
+    document: Mapping[str, Any], content: Mapping[str, Any], request: MockRequest, value: Any
+) -> tuple[MockRequest, Any] | None:
+    """The JSON request, and its JSON `value`, with numbers sent for string fields turned to
+    text, or None if there were none.
 
     DRF's CharField (and the choice, slug, UUID and decimal fields drf-spectacular documents as
     strings) accepts an integer or a float and keeps `str()` of it; only booleans and containers
@@ -52,15 +58,11 @@ def numbers_as_strings(
     media = content.get(request.media_type)
     if request.media_type != JSON_MEDIA_TYPE or not isinstance(media, Mapping):
         return None
-    try:
-        value = json.loads(request.body)
-    except ValueError:
-        return None  # openapi-core reports the parse error
     changed = _stringify(document, media.get("schema", {}), value)
     if changed is value:
         return None
     body = json.dumps(changed, ensure_ascii=False, allow_nan=False).encode()
-    return replace(request, body=body)
+    return replace(request, body=body), changed
 
 
 def _stringify(document: Mapping[str, Any], schema: Mapping[str, Any], value: Any) -> Any:
@@ -94,6 +96,8 @@ def _nest(fields: dict[str, list[str]]) -> dict[str, Any]:
         keys = [name]
         if _BRACKETED.match(name):
             keys = [name[: name.index("[")], *_BRACKET_KEYS.findall(name)]
+            if len(keys) > MAX_DEPTH:  # the coercion below recurses once a level
+                raise BodyParseError(f"Nesting deeper than {MAX_DEPTH} levels is not accepted.")
         node = nested
         for key in keys[:-1]:
             child = node.setdefault(key, {})

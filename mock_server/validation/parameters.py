@@ -59,7 +59,8 @@ def _string_check(schema: Mapping[str, Any]) -> Check | None:
 
     def check(value: str) -> bool:
         return (
-            len(value) >= shortest
+            "\x00" not in value  # refused after openapi-core's check, in DRF's words
+            and len(value) >= shortest
             and (longest is None or len(value) <= longest)
             and (pattern is None or pattern.search(value) is not None)
             and (choices is None or value in choices)
