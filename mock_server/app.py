@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.auth import Authenticator, AuthMode
 from mock_server.coherence import parse_anchor
+from mock_server.edge import guarded
 from mock_server.fixtures import check_world, load_world
 from mock_server.fixtures.cache import seed_world_cached, world_cache_file
 from mock_server.handlers import MockEngine
@@ -93,7 +94,9 @@ class MockApplication:
         log.info("%s", seed_world_cached(self.engine, self.world, world_cache))
         self.engine.authenticator = Authenticator(AuthMode(settings.auth), self.world)
         self.seeded = self.engine.store.snapshot()
-        self.asgi = self._build()
+        # The edge guards (host, control endpoints, body) stand before the Connexion stack.
+        self.connexion = self._build()
+        self.asgi: ASGIApp = guarded(self.connexion, settings, self.engine.journal)
 
     @property
     def operation_count(self) -> int:
@@ -121,6 +124,7 @@ class MockApplication:
             ),
         )
         if self.settings.cors:
+            # The API's CORS; the control endpoints keep theirs to themselves (edge/control.py).
             app.add_middleware(
                 CORSMiddleware,
                 position=MiddlewarePosition.BEFORE_EXCEPTION,
@@ -265,6 +269,6 @@ def _options_response(template: str, allowed: list[str]) -> Response:
     return JSONResponse(metadata, headers={"Allow": ", ".join(allowed)})
 
 
-def create_app(settings: Settings | None = None) -> MockConnexion:
+def create_app(settings: Settings | None = None) -> ASGIApp:
     """An ASGI app for `uvicorn mock_server.app:create_app --factory`."""
     return MockApplication(settings or Settings.from_env()).asgi

@@ -9,11 +9,19 @@ _STARTED = time.perf_counter()  # before the heavy imports, so the ready line co
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import TypeVar  # noqa: E402
 
 from mock_server import __version__  # noqa: E402
-from mock_server.settings import Settings  # noqa: E402
+from mock_server.settings import (  # noqa: E402
+    Settings,
+    parse_names,
+    parse_origins,
+    parse_size,
+)
+
+T = TypeVar("T")
 
 # Connexion imports Starlette's test client, which warns about httpx on every start.
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
@@ -97,7 +105,34 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_const",
         const=False,
         default=None,
-        help="do not answer CORS (by default any origin is allowed)",
+        help="do not answer CORS on the API (by default any origin is allowed; /__mock__/ "
+        "answers only --control-origins)",
+    )
+    serve.add_argument(
+        "--max-body",
+        type=_argument(parse_size),
+        default=None,
+        metavar="BYTES",
+        help="largest request body accepted, e.g. 10485760, 5MB, 10MiB; a larger one is "
+        f"answered 413 before it is read (default {defaults.max_body}, 10 MiB)",
+    )
+    serve.add_argument(
+        "--allowed-hosts",
+        type=_argument(parse_names),
+        default=None,
+        metavar="A,B",
+        help="Host names to answer besides loopback names (localhost, 127.0.0.1, [::1], "
+        "*.localhost) and the bound address; '.example.com' also takes its subdomains, '*' any "
+        "host; other hosts get Django's 400 (this guards against DNS rebinding)",
+    )
+    serve.add_argument(
+        "--control-origins",
+        type=_argument(parse_origins),
+        default=None,
+        metavar="URL,URL",
+        help="origins (e.g. http://localhost:3000) whose pages may call /__mock__/ (reset, "
+        "state, requests); by default only the mock's own pages and clients that send no "
+        "Origin (curl, tests, SDKs) may",
     )
     serve.add_argument(
         "--no-cache",
@@ -127,6 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
         "store answers it), then the reference graph",
     )
     return parser
+
+
+def _argument(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """`parse` as an argparse type: its ValueError becomes a usage error naming the value."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
 
 
 def _clock(text: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -10,6 +12,40 @@ from mock_server.fixtures.world import DEFAULT_WORLD_PATH
 from mock_server.spec.loader import DEFAULT_SPEC_PATH
 
 ENV_PREFIX = "IBL_MOCK_"
+DEFAULT_MAX_BODY = 10 * 1024 * 1024  # 4x Django's DATA_UPLOAD_MAX_MEMORY_SIZE: room for uploads
+
+_SIZE = re.compile(r"\s*(\d+)\s*([kmg]i?b?|b)?\s*", re.IGNORECASE)
+_ORIGIN = re.compile(r"https?://[^/\s]+")
+_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3}
+
+
+def parse_size(text: str) -> int:
+    """`10485760`, `5MB` (10**6), `10MiB` (2**20), `512k`: a byte count."""
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size (e.g. 10485760, 5MB, 10MiB)")
+    number, unit = int(match[1]), (match[2] or "").lower()
+    prefix = unit[:1] if unit not in ("", "b") else ""
+    scale = 1024 ** (" kmg".index(prefix)) if "i" in unit else _UNITS[prefix]
+    return number * scale
+
+
+def parse_names(text: str) -> tuple[str, ...]:
+    """`a, b,c` → ("a", "b", "c"), lower case, empty names dropped."""
+    return tuple(name.strip().lower() for name in text.split(",") if name.strip())
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """`https://app.example.com, http://localhost:3000/` → origins as browsers send them."""
+    origins = tuple(name.rstrip("/") for name in parse_names(text))
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise ValueError(f"{origin!r} is not an origin (e.g. http://localhost:3000)")
+    return origins
+
+
+def _parsed(parse: Callable[[str], object]) -> dict[str, object]:
+    return {"parse": parse}
 
 
 @dataclass(frozen=True)
@@ -27,6 +63,11 @@ class Settings:
     log_level: str = "info"
     populate_new_scopes: bool = False  # seed tenants and users the world file does not name
     clock: str = "2026-06-30T23:59:59Z"  # where the world's timeline ends (coherence.timeline)
+    max_body: int = field(default=DEFAULT_MAX_BODY, metadata=_parsed(parse_size))
+    # Host names answered besides loopback names, the bound address and `testserver`; "*": any.
+    allowed_hosts: tuple[str, ...] = field(default=(), metadata=_parsed(parse_names))
+    # Origins (scheme://host[:port]) whose pages may call /__mock__/ besides the mock's own.
+    control_origins: tuple[str, ...] = field(default=(), metadata=_parsed(parse_origins))
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -35,7 +76,8 @@ class Settings:
         for option in fields(cls):
             raw = os.environ.get(ENV_PREFIX + option.name.upper())
             if raw is not None:
-                values[option.name] = _coerce(option.type, raw)
+                parse = option.metadata.get("parse")
+                values[option.name] = parse(raw) if parse else _coerce(option.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

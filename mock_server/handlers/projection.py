@@ -114,8 +114,10 @@ def project(
     """`record` through `schema`; `fits` checks a whole answer (the synthesizer's by default)."""
     fits = fits or synthesizer.fits
     properties = object_properties(document, schema)
-    if not properties and resolve_ref(document, schema).get("type") == "object" and fits(
-        schema, record
+    if (
+        not properties
+        and resolve_ref(document, schema).get("type") == "object"
+        and fits(schema, record)
     ):
         return record  # a free-form object (`additionalProperties: {}`) shows the record whole
     if "pk" in properties and "pk" not in record and "id" in record:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from mock_server import server
 from mock_server.cli import build_parser, main
-from mock_server.settings import ENV_PREFIX, Settings
+from mock_server.edge import exposure_warning
+from mock_server.settings import ENV_PREFIX, Settings, parse_size
 from mock_server.spec.loader import DEFAULT_SPEC_PATH
 
 SERVE_OPTIONS = (
@@ -24,6 +26,9 @@ SERVE_OPTIONS = (
     "--no-cors",
     "--no-cache",
     "--log-level",
+    "--max-body",
+    "--allowed-hosts",
+    "--control-origins",
 )
 
 
@@ -45,6 +50,8 @@ def test_defaults() -> None:
         True,
     )
     assert settings.log_level == "info"
+    assert settings.max_body == 10 * 1024 * 1024
+    assert (settings.allowed_hosts, settings.control_origins) == ((), ())
 
 
 def test_environment_overrides_defaults_and_is_typed(
@@ -58,6 +65,9 @@ def test_environment_overrides_defaults_and_is_typed(
     monkeypatch.setenv("IBL_MOCK_CORS", "false")
     monkeypatch.setenv("IBL_MOCK_USE_SPEC_CACHE", "0")
     monkeypatch.setenv("IBL_MOCK_LOG_LEVEL", "debug")
+    monkeypatch.setenv("IBL_MOCK_MAX_BODY", "5MiB")
+    monkeypatch.setenv("IBL_MOCK_ALLOWED_HOSTS", "Mock, .corp.example")
+    monkeypatch.setenv("IBL_MOCK_CONTROL_ORIGINS", "http://localhost:3000/")
     settings = Settings.from_env()
     assert settings == Settings(
         host="0.0.0.0",
@@ -68,6 +78,9 @@ def test_environment_overrides_defaults_and_is_typed(
         cors=False,
         use_spec_cache=False,
         log_level="debug",
+        max_body=5 * 1024 * 1024,
+        allowed_hosts=("mock", ".corp.example"),
+        control_origins=("http://localhost:3000",),
     )
     assert isinstance(settings.port, int) and isinstance(settings.spec_path, Path)
 
@@ -121,6 +134,12 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "--populate-new-scopes",
         "--clock",
         "2027-01-15",
+        "--max-body",
+        "5MB",
+        "--allowed-hosts",
+        "mock,.corp.example",
+        "--control-origins",
+        "http://localhost:3000, https://app.example.com/",
     )
     options = {key: value for key, value in vars(args).items() if key != "command"}
     assert options == {
@@ -137,6 +156,9 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "log_level": "warning",
         "populate_new_scopes": True,
         "clock": "2027-01-15",
+        "max_body": 5_000_000,
+        "allowed_hosts": ("mock", ".corp.example"),
+        "control_origins": ("http://localhost:3000", "https://app.example.com"),
     }
     assert Settings.from_env(**options) == Settings(**options)
 
@@ -145,6 +167,76 @@ def test_a_clock_that_is_not_a_date_is_refused_by_name(capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         _serve("--clock", "next tuesday")
     assert "'next tuesday' is not a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("10485760", 10485760),
+        ("5MB", 5_000_000),
+        ("10MiB", 10 * 2**20),
+        ("10mib", 10 * 2**20),
+        ("512k", 512_000),
+        ("2 KiB", 2048),
+        ("1G", 10**9),
+        ("7b", 7),
+    ],
+)
+def test_sizes_take_decimal_and_binary_suffixes(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--max-body", "lots"], "'lots' is not a size"),
+        (["--max-body", "-1"], "'-1' is not a size"),
+        (["--control-origins", "localhost:3000"], "'localhost:3000' is not an origin"),
+        (["--control-origins", "http://a.example/path"], "is not an origin"),
+    ],
+)
+def test_bad_sizes_and_origins_are_refused_by_name(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit):
+        _serve(*argv)
+    assert message in capsys.readouterr().err
+
+
+def test_binding_beyond_loopback_warns_how_to_restrict_it() -> None:
+    for local in ("127.0.0.1", "localhost", "::1", "127.0.0.5"):
+        assert exposure_warning(local, 8000) is None
+    warning = exposure_warning("0.0.0.0", 8000)
+    assert warning is not None
+    assert "reachable from the network" in warning
+    assert "--host 127.0.0.1" in warning and "--allowed-hosts" in warning
+    assert "192.168.1.5" in (exposure_warning("192.168.1.5", 8000) or "")
+
+
+def test_serve_prints_the_warning_before_starting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Stub:
+        asgi = None
+
+    monkeypatch.setattr(server, "MockApplication", lambda settings: Stub())
+    monkeypatch.setattr(server._AnnouncingServer, "run", lambda self, sockets=None: None)
+    assert server.serve(Settings(host="0.0.0.0", port=9), started=0.0) == 1  # never started
+    assert "warning: --host 0.0.0.0 makes the mock reachable" in capsys.readouterr().err
+    server.serve(Settings(port=9), started=0.0)
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_the_server_bounds_slow_and_idle_clients() -> None:
+    class Stub:
+        asgi = None
+
+    config = server.server_config(Stub(), Settings())  # type: ignore[arg-type]
+    assert config.http is server.GuardedProtocol
+    assert 0 < config.timeout_keep_alive <= 10
+    assert config.timeout_graceful_shutdown is not None
+    assert 0 < config.timeout_graceful_shutdown <= 10
+    assert config.h11_max_incomplete_event_size == server.MAX_HEADER_BYTES
 
 
 def test_every_setting_has_a_command_line_option_and_vice_versa() -> None:
