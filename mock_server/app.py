@@ -6,6 +6,7 @@ and returns the framework-neutral messages of `mock_server.messages`.
 
 from __future__ import annotations
 
+import gc
 import logging
 from functools import cached_property
 from pathlib import Path
@@ -94,6 +95,11 @@ class MockApplication:
         log.info("%s", seed_world_cached(self.engine, self.world, world_cache))
         self.engine.authenticator = Authenticator(AuthMode(settings.auth), self.world)
         self.seeded = self.engine.store.snapshot()
+        # What start-up built (the document, the world, the model) lives as long as the
+        # process: out of the collector's sight, a full collection no longer walks it (the
+        # create+read p99 fell from 125 to 39 ms in process).
+        gc.collect()
+        gc.freeze()
         # The edge guards (host, control endpoints, body) stand before the Connexion stack.
         self.connexion = self._build()
         self.asgi: ASGIApp = guarded(self.connexion, settings, self.engine.journal)
