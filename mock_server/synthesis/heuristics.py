@@ -38,9 +38,20 @@ _LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "ja", "ar", "zh", "hi")
 _STATUSES = ("active", "pending", "completed", "archived")
 _TONES = ("friendly", "professional", "encouraging", "neutral", "enthusiastic")
 _STYLES = ("concise", "detailed", "step-by-step", "socratic", "conversational")
+_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "gemini-1.5-pro", "llama-3.1-70b")
+_PROVIDERS = ("openai", "anthropic", "google", "azure", "aws")
+_SENTIMENTS = ("positive", "neutral", "negative", "mixed")
+_CATEGORIES = ("coursework", "career", "study skills", "wellbeing", "technical", "general")
+_MODES = ("default", "guided", "socratic", "exam-prep")
+_EXTENSIONS = ("pdf", "docx", "pptx", "md", "csv", "py")
 _FILE_EXTENSIONS = {"video": "mp4", "audio": "mp3", "image": "png", "voice": "mp3", "csv": "csv"}
 # Untyped fields under these names hold structured data (`data: {nullable: true}`): `{}`.
-_STRUCTURED = _words("data metadata meta config configuration settings extra payload options")
+_STRUCTURED = _words(
+    "data metadata meta config configuration settings extra payload options headers "
+    "extra_headers context extra_data periodic_config available_context"
+)
+# ... and under these, a list.
+_LISTED = _words("files sources document_sources attachments items entries")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +132,21 @@ def _scim_schema(_draw: Draw, _name: str, owner: str | None) -> list[str]:
     return [f"urn:ietf:params:scim:schemas:core:2.0:{kind}"]
 
 
-def structured(name: str) -> bool:
-    """Whether an untyped field of this name holds an object rather than text."""
-    return normalize(name) in _STRUCTURED
+def _html(draw: Draw, name: str, owner: str | None) -> list[str]:
+    """An e-mail body as a notification template holds it."""
+    return [f"<p>{text}</p>" for text in prose.text(draw, "message", owner)]
+
+
+def structured(name: str) -> dict[str, object] | list[object] | None:
+    """What an untyped field of this name holds when empty (`{}` or `[]`), None for text."""
+    field = normalize(name)
+    if field in _LISTED:
+        return []
+    return {} if field in _STRUCTURED else None
+
+
+def _credentials(draw: Draw, _name: str, _owner: str | None) -> list[str]:
+    return [f"Bearer {draw.fake().sha1()}"]
 
 
 def _version(draw: Draw, _name: str, _owner: str | None) -> list[str]:
@@ -166,8 +189,8 @@ _STRING_RULES: tuple[_Rule, ...] = (
     _rule(
         prose.text,
         "description summary bio about details notes comment message content body text prompt "
-        "instructions answer question feedback reason overview",
-        "_description _message _text _summary _prompt _bio",
+        "instructions answer question feedback reason overview disclaimer messages detail",
+        "_description _message _text _summary _prompt _bio _response _instructions _feedback _body",
         True,
     ),
     _rule(
@@ -179,7 +202,9 @@ _STRING_RULES: tuple[_Rule, ...] = (
     _rule(_slug, "slug", "_slug"),
     _rule(_faker("slug"), "key"),
     _rule(_course_id, "course_id course_key course_run_id"),
-    _rule(_tenant, "platform_key org platform platform_org tenant organization_key"),
+    _rule(
+        _tenant, "platform_key org platform platform_org tenant organization_key source_platform"
+    ),
     _rule(_uuid, "unique_id uuid guid id", "_uuid _unique_id _guid _id"),
     _rule(_faker("phone_number"), "phone phone_number mobile telephone", "_phone"),
     _rule(_faker("street_address"), "address street street_address"),
@@ -202,6 +227,7 @@ _STRING_RULES: tuple[_Rule, ...] = (
     _rule(_faker("ipv4"), "ip ip_address", "_ip"),
     _rule(_faker("currency_code"), "currency currency_code"),
     _rule(_faker("sha1"), "token api_key secret hash checksum", "_token _secret _hash"),
+    _rule(_credentials, "credentials authorization auth_header"),
     _rule(_version, "version", "_version"),
     _rule(_faker("domain_name"), "domain hostname host", "_domain"),
     _rule(
@@ -216,6 +242,14 @@ _STRING_RULES: tuple[_Rule, ...] = (
     _rule(_pick(_TONES), "tone voice_tone", "_tone"),
     _rule(_pick(_STYLES), "style response_style writing_style", "_style"),
     _rule(_file_url, "file attachment", "_file"),
+    _rule(_pick(_MODELS), "model llm_model model_name", "_model"),
+    _rule(_pick(_PROVIDERS), "provider", "_provider"),
+    _rule(_pick(_SENTIMENTS), "sentiment"),
+    _rule(_pick(_CATEGORIES), "category tag", "_category _tag"),
+    _rule(_pick(_MODES), "mode flow", "_mode"),
+    _rule(_pick(_EXTENSIONS), "file_extension extension file_type"),
+    _rule(_faker("email"), "email_from_address from_email reply_to", "_email_address"),
+    _rule(_html, "html html_template", "_html _html_template"),
     _rule(_scim_schema, "schema"),
 )
 

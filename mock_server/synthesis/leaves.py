@@ -36,8 +36,9 @@ class Leaves:
             return formats.number_value(view.schema, draw, preferred)
         if kind == "boolean":
             return draw.pick(2) == 1
-        if kind is None and name and heuristics.structured(name) and _open(view.schema):
-            return {}
+        empty = heuristics.structured(name) if kind is None and name else None
+        if empty is not None and _open(view.schema):
+            return empty
         # Strings, and schemas with no type at all, for which a string is valid and reads best.
         return self._string(view, draw, name, owner, direction)
 
