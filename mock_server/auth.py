@@ -5,8 +5,10 @@ document's `PlatformApiKeyAuthentication`) and `Authorization: Token <token>` (a
 Modes (`--auth`):
 - `any` (default): any non-empty key or token is accepted and acts as an admin of the tenant
   named in the path, so a frontend keeps the credentials it already has;
-- `fixtures`: only the world's keys and tokens; a key used on another tenant's paths, or a
-  learner's token on another user's data, is a 403;
+- `fixtures`: only the world's keys and tokens; a key or token used on another tenant's paths
+  (any path parameter the model reads as a tenant, `{org}` as well as `/platforms/{key}/`, or a
+  tenant query parameter), or a learner's token on another user's paths, is a 403. Which
+  stored records a caller then sees and changes is `handlers/visibility.py`'s rule;
 - `off`: no checks.
 Operations the document leaves open need no credentials in any mode. As in DRF, credentials
 that are sent are checked even there, and authentication comes before request validation.
@@ -21,7 +23,7 @@ from typing import Any
 
 from mock_server.fixtures.world import World
 from mock_server.messages import MockRequest
-from mock_server.model.paths import TENANT_PARAMS, USER_PARAMS
+from mock_server.model.paths import TENANT_PARAMS, USER_PARAMS, canonical_scope, path_params
 from mock_server.spec.index import Operation
 
 NOT_PROVIDED = "Authentication credentials were not provided."
@@ -58,6 +60,7 @@ class Authenticator:
     def __init__(self, mode: AuthMode, world: World | None = None) -> None:
         self.mode = mode
         self.world = world
+        self._tenant_params: dict[str, tuple[str, ...]] = {}
 
     def check(self, operation: Operation, request: MockRequest) -> Caller | AuthProblem:
         if self.mode is AuthMode.OFF:
@@ -72,7 +75,7 @@ class Authenticator:
         caller = self._identify(*credentials)
         if isinstance(caller, AuthProblem) or not _requires_credentials(operation):
             return caller
-        return self._permitted(caller, request)
+        return self._permitted(caller, operation, request)
 
     def _identify(self, scheme: str, secret: str) -> Caller | AuthProblem:
         if self.mode is AuthMode.ANY:
@@ -88,18 +91,29 @@ class Authenticator:
                 return Caller(scheme, tenant.name, user.username, user.is_admin)
         return _unauthenticated(INVALID)
 
-    def _permitted(self, caller: Caller, request: MockRequest) -> Caller | AuthProblem:
+    def _permitted(
+        self, caller: Caller, operation: Operation, request: MockRequest
+    ) -> Caller | AuthProblem:
         if caller.tenant is None:
             return caller
-        tenant = _named(request.path_params, TENANT_PARAMS) or _named(
-            dict(request.query), TENANT_PARAMS
-        )
-        if tenant is not None and tenant != caller.tenant:
+        named = [request.path_params.get(p) for p in self._tenant_params_of(operation)]
+        named.append(_named(dict(request.query), TENANT_PARAMS))
+        if any(tenant and tenant != caller.tenant for tenant in named):
             return AuthProblem(403, {"detail": FORBIDDEN})
         user = _named(request.path_params, USER_PARAMS)
         if not caller.is_admin and user is not None and user != caller.username:
             return AuthProblem(403, {"detail": FORBIDDEN})
         return caller
+
+    def _tenant_params_of(self, operation: Operation) -> tuple[str, ...]:
+        """The path parameters that name a tenant: its aliases, and generic names the model
+        reads as one (`/reports/platforms/{key}/`)."""
+        found = self._tenant_params.get(operation.operation_id)
+        if found is None:
+            scope = canonical_scope(operation.path, path_params(operation.path))
+            found = tuple(param for canonical, param in scope if canonical == "tenant")
+            self._tenant_params[operation.operation_id] = found
+        return found
 
 
 def _credentials(header: str) -> tuple[str, str] | AuthProblem | None:

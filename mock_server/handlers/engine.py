@@ -28,6 +28,7 @@ from mock_server.handlers.query import InvalidPage, Page
 from mock_server.handlers.records import RecordFactory
 from mock_server.handlers.rendering import render_state
 from mock_server.handlers.resources import ResourceHandlers, StateAnswer
+from mock_server.handlers.visibility import Visibility
 from mock_server.memo import BoundedCache
 from mock_server.messages import MockRequest, MockResponse, encode_json
 from mock_server.model import OperationRole, infer_resources
@@ -92,6 +93,7 @@ class MockEngine:
             ),
             populate_new_scopes=populate_new_scopes,
             known=self.directory,
+            visibility=Visibility(self._tenant_number, self._person_number),
         )
         self.aggregates = Aggregates(document, self.model.roles, self.store, validators.fits)
         self.validate_responses = validate_responses
@@ -123,7 +125,7 @@ class MockEngine:
             if role is None:
                 response = self._success(operation, request)
             else:
-                state = self.resources.answer(operation, role, request, body)
+                state = self.resources.answer(operation, role, request, body, caller)
                 response = self._render(operation, role, request, state)
         if self.validate_responses and (problem is None or problem_declared(operation, problem)):
             problems += self._check_response(operation, request, response)
@@ -162,6 +164,9 @@ class MockEngine:
 
     def _tenant_number(self, key: str) -> int:
         return self.directory.tenant(key).id
+
+    def _person_number(self, tenant: str, username: str) -> int:
+        return self.directory.person(tenant, username).id
 
     def _success(self, operation: Operation, request: MockRequest) -> MockResponse:
         status = operation.answer_status

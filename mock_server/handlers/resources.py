@@ -11,7 +11,8 @@ is seeded on first use with a few records synthesized from the seed, determinist
 given order of requests, as if it had always had them. A scope the world does not know starts as
 a new account does: its lists empty, its singletons 404 until written; `populate_new_scopes`
 seeds those too, on a list or a write, never on a failed lookup. Records missing from a scope,
-deleted, or belonging to another scope are DRF's 404.
+deleted, or belonging to another scope are DRF's 404. Who may see and change which of them is
+`visibility.py`'s rule (`--auth fixtures`): a record the caller may not see is a 404 too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 from mock_server.handlers.query import Page
 from mock_server.handlers.records import RecordFactory
+from mock_server.handlers.visibility import Access, Viewer, Visibility, restricted
 from mock_server.messages import MockRequest
 from mock_server.model import OperationRole, ResourceKind, ResourceModel, Verb
 from mock_server.model.membership import Membership
@@ -30,6 +32,7 @@ from mock_server.spec.index import Operation
 from mock_server.store import Record, Store
 
 NOT_FOUND = {"detail": "Not found."}
+FORBIDDEN = {"detail": "You do not have permission to perform this action."}
 SEEDED_PER_SCOPE = 3
 # A scope value that may be populated: what a username or a tenant key looks like. Anything else
 # (NUL, `%ff`, spaces) is answered, but seeds nothing.
@@ -64,12 +67,14 @@ class ResourceHandlers:
         *,
         populate_new_scopes: bool = False,
         known: KnownWorld | None = None,
+        visibility: Visibility | None = None,
     ) -> None:
         self.model = model
         self.store = store
         self.records = records
         self.populate_new_scopes = populate_new_scopes
         self.known = known
+        self.visibility = visibility
         self._lists = _lists_by_resource(model)
         records.linker.provide = self.provide
 
@@ -80,9 +85,16 @@ class ResourceHandlers:
         return role if role is not None and role.stored else None
 
     def answer(
-        self, operation: Operation, role: OperationRole, request: MockRequest, body: Any
+        self,
+        operation: Operation,
+        role: OperationRole,
+        request: MockRequest,
+        body: Any,
+        viewer: Viewer | None = None,
     ) -> StateAnswer:
-        call = _Call(role, request, operation.answer_status, _writes(body))
+        """`viewer` is who asks; a viewer bound to a tenant sees what `visibility.py` allows."""
+        checked = viewer if self.visibility is not None and restricted(viewer) else None
+        call = _Call(role, request, operation.answer_status, _writes(body), checked)
         if role.kind is ResourceKind.SINGLETON:
             return self._singleton(call)
         if role.verb is Verb.ACTION:
@@ -90,12 +102,33 @@ class ResourceHandlers:
         if role.verb is Verb.LIST:
             self._seed(call, listing=True)
             records = self.store.find(role.resource or "", call.scope)
+            if checked is not None and self.visibility is not None:
+                records = self.visibility.visible(checked, role, records)
             return StateAnswer(call.status, records=[r.data for r in records])
         if role.verb is Verb.CREATE:
             self._seed(call, listing=True)  # the seeded records come first
-            record = self.records.create(role, call.scope, call.context, call.writes)
+            record = self.records.create(role, call.scope, self._context(call), call.writes)
             return StateAnswer(call.status, record=record.data)
         return self._item(call)
+
+    def _context(self, call: _Call) -> dict[str, str]:
+        """A new record's path values; a learner's create on a path naming no user names them,
+        so the owner fields are theirs and they see what they made."""
+        context, viewer, rule = call.context, call.viewer, self.visibility
+        if viewer is not None and rule is not None and rule.owns_new(viewer, call.role):
+            context["username"] = viewer.username or ""
+        return context
+
+    def _refusal(self, call: _Call, record: Record, *, changes: bool) -> StateAnswer | None:
+        """DRF's 404 for a record the viewer may not see, its 403 for one they may only read."""
+        if call.viewer is None or self.visibility is None:
+            return None
+        access = self.visibility.access(call.viewer, call.role, record)
+        if access is Access.HIDDEN:
+            return StateAnswer(404, error=dict(NOT_FOUND))
+        if access is Access.READ and changes:
+            return StateAnswer(403, error=dict(FORBIDDEN))
+        return None
 
     def existing(self, role: OperationRole, path_params: Mapping[str, str]) -> list[Record]:
         """The records a request with these path values would see, seeding the scope first."""
@@ -153,6 +186,9 @@ class ResourceHandlers:
         record = self._lookup(call)
         if record is None:
             return StateAnswer(404, error=dict(NOT_FOUND))
+        refused = self._refusal(call, record, changes=True)
+        if refused is not None:
+            return refused
         change = self._membership(call.role)
         if change is not None:
             membership, field = change
@@ -174,7 +210,7 @@ class ResourceHandlers:
         record = self._lookup(call)
         if record is None:
             return StateAnswer(404, error=dict(NOT_FOUND))
-        return self._apply(call, record)
+        return self._refusal(call, record, changes=_changes(call.role)) or self._apply(call, record)
 
     def _singleton(self, call: _Call) -> StateAnswer:
         role, scope = call.role, call.scope
@@ -183,8 +219,11 @@ class ResourceHandlers:
             seen = self.existing(role, call.request.path_params)
             existing = [r for r in seen if r.scope == scope]
         if existing:
-            return self._apply(call, existing[0])
+            refused = self._refusal(call, existing[0], changes=_changes(role))
+            return refused or self._apply(call, existing[0])
         if role.verb in (Verb.CREATE, Verb.REPLACE, Verb.UPDATE):
+            if call.viewer is not None and not call.viewer.is_admin and "user" not in role.scope:
+                return StateAnswer(403, error=dict(FORBIDDEN))  # the tenant's, not a learner's
             record = self.records.create(role, scope, call.context, call.writes)
             return StateAnswer(call.status, record=record.data)
         return StateAnswer(404, error=dict(NOT_FOUND))
@@ -211,6 +250,7 @@ class _Call:
     request: MockRequest
     status: int
     writes: dict[str, Any]
+    viewer: Viewer | None = None  # set only when visibility applies
 
     @property
     def scope(self) -> dict[str, str]:
@@ -232,6 +272,10 @@ def _lists_by_resource(model: ResourceModel) -> dict[str, list[OperationRole]]:
         if role.verb is Verb.LIST and role.resource is not None:
             lists.setdefault(role.resource, []).append(role)
     return lists
+
+
+def _changes(role: OperationRole) -> bool:
+    return role.verb not in (Verb.RETRIEVE, Verb.LIST)
 
 
 def _writes(body: Any) -> dict[str, Any]:
