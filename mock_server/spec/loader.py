@@ -1,13 +1,15 @@
 """Read the OpenAPI document once, apply the load-time patches, cache the result on disk.
 
 Parsing 2.7 MB of YAML costs seconds even with libyaml; the patched document as JSON loads in
-tens of milliseconds. The cache is keyed by the document's sha256 and the patch set, so an
-edited document or a changed patch list never reads a stale entry.
+tens of milliseconds. The cache is keyed by the document's sha256 and a digest of the patches'
+code (not only their names), so an edited document or an edited patch never reads a stale entry.
+A damaged entry is reported and rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +23,11 @@ try:  # a Rust YAML parser, nine times PyYAML's C loader on this document
 except ImportError:  # pragma: no cover - a platform without its wheel
     ryaml = None  # type: ignore[assignment]
 
-from mock_server.spec.patches import PATCHES, apply_patches
+from mock_server.spec import patches
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "ibl-data-manager.yaml"
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
+log = logging.getLogger("ibl_mock")
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,31 @@ def _parse(raw: bytes, path: Path) -> dict[str, Any]:
 
 
 def _cache_key(sha256: str) -> str:
-    patch_names = ",".join(patch.name for patch in PATCHES)
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}|{sha256}|{patch_names}".encode()).hexdigest()
+    code = patches.patches_digest()
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}|{sha256}|{code}".encode()).hexdigest()
     return digest[:32]
+
+
+def _read_cache(cache_file: Path) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The document and patch counts in `cache_file`, or None (with a warning) if damaged."""
+    try:
+        cached = orjson.loads(cache_file.read_bytes())
+    except (orjson.JSONDecodeError, OSError) as error:
+        log.warning("%s is damaged (%s): parsing the document again", cache_file, error)
+        return None
+    document = cached.get("document") if isinstance(cached, dict) else None
+    applied = cached.get("patches_applied") if isinstance(cached, dict) else None
+    names = [patch.name for patch in patches.PATCHES]
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("paths"), dict)
+        or not isinstance(applied, dict)
+        or list(applied) != names
+        or not all(type(n) is int for n in applied.values())
+    ):
+        log.warning("%s is damaged (not a patched document): parsing it again", cache_file)
+        return None
+    return document, applied
 
 
 def load_document(
@@ -80,15 +105,11 @@ def load_document(
     sha256 = hashlib.sha256(raw).hexdigest()
     cache_file = (cache_dir or default_cache_dir()) / f"{_cache_key(sha256)}.json"
     if use_cache and cache_file.is_file():
-        try:
-            cached = orjson.loads(cache_file.read_bytes())
-            return LoadedDocument(
-                cached["document"], sha256, path, cached["patches_applied"], from_cache=True
-            )
-        except (orjson.JSONDecodeError, KeyError, TypeError, OSError):
-            pass  # a damaged entry is rebuilt below
+        cached = _read_cache(cache_file)
+        if cached is not None:
+            return LoadedDocument(cached[0], sha256, path, cached[1], from_cache=True)
     document = _parse(raw, path)
-    applied = apply_patches(document)
+    applied = patches.apply_patches(document)
     if use_cache:
         payload = {"document": document, "patches_applied": applied}
         write_cache_file(cache_file, orjson.dumps(payload))

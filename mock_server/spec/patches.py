@@ -8,8 +8,12 @@ what it did and a test can prove each patch still finds its defect.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 Document = dict[str, Any]
@@ -201,6 +205,36 @@ PATCHES: tuple[Patch, ...] = (
         apply=declare_drf_bad_request,
     ),
 )
+
+
+def patches_digest(patches: tuple[Patch, ...] | None = None) -> str:
+    """A digest of what the patches do: the source of the modules that define them and each
+    patch's name and compiled code, so a changed patch (or helper, or constant) keys anew."""
+    chosen = PATCHES if patches is None else patches
+    digest = hashlib.sha256()
+    modules = {sys.modules[__name__]} | {inspect.getmodule(p.apply) for p in chosen} - {None}
+    for module in sorted(modules, key=lambda m: m.__name__ if m else ""):
+        source = inspect.getsourcefile(module) if module else None
+        if source:
+            with open(source, "rb") as file:
+                digest.update(file.read())
+    for patch in chosen:
+        digest.update(patch.name.encode() + b"\0")
+        code = getattr(patch.apply, "__code__", None)
+        if isinstance(code, CodeType):
+            _digest_code(digest, code)
+    return digest.hexdigest()
+
+
+def _digest_code(digest: Any, code: CodeType) -> None:
+    # Nested code objects recursed into: their repr carries a memory address.
+    digest.update(code.co_code)
+    digest.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            _digest_code(digest, const)
+        else:
+            digest.update(repr(const).encode())
 
 
 def apply_patches(document: Document) -> dict[str, int]:

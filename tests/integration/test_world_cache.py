@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -46,3 +49,25 @@ def test_a_damaged_world_entry_is_seeded_again(cache_dir: Path) -> None:
     again = MockApplication(Settings(seed=3))
     assert again.engine.store.counts() == first.engine.store.counts()
     assert orjson.loads(entry.read_bytes())["records"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda dumped: {k: v for k, v in dumped.items() if k != "deleted"},  # loads part-way
+        lambda dumped: {**dumped, "seeded": 7},
+        lambda dumped: {**dumped, "records": [["Course", {}]]},
+        lambda dumped: dumped["records"],
+    ],
+)
+def test_a_misshapen_world_entry_is_reported_and_none_of_it_kept(
+    cache_dir: Path, damage: Callable[[dict[str, Any]], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    first = MockApplication(Settings(seed=3))
+    (entry,) = _worlds(cache_dir)
+    entry.write_bytes(orjson.dumps(damage(orjson.loads(entry.read_bytes()))))
+    with caplog.at_level(logging.WARNING, logger="ibl_mock"):
+        again = MockApplication(Settings(seed=3))
+    assert any(str(entry) in record.getMessage() for record in caplog.records), caplog.text
+    assert again.engine.store.counts() == first.engine.store.counts()
+    assert orjson.dumps(again.engine.store.dump()) == orjson.dumps(first.engine.store.dump())

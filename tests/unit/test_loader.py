@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from mock_server.app import MockApplication
+from mock_server.spec import patches
 from mock_server.spec.loader import DEFAULT_SPEC_PATH, default_cache_dir, load_document
 from mock_server.spec.patches import PATCHES
 
@@ -147,3 +152,69 @@ def test_the_fast_yaml_parser_reads_the_document_as_pyyaml_does() -> None:
 
     raw = DEFAULT_SPEC_PATH.read_text(encoding="utf-8")
     assert ryaml.loads(raw) == yaml.load(raw, Loader=yaml.CSafeLoader)
+
+
+def _changed_patch(monkeypatch: pytest.MonkeyPatch, apply: Callable[[dict[str, Any]], int]) -> None:
+    """The first patch, same name, another body: as if its code were edited."""
+    changed = (replace(patches.PATCHES[0], apply=apply), *patches.PATCHES[1:])
+    monkeypatch.setattr(patches, "PATCHES", changed)
+
+
+def test_a_changed_patch_under_the_same_name_parses_again(
+    spec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_dir = tmp_path / "cache"
+    before = load_document(spec, cache_dir=cache_dir)
+
+    def mark_title(document: dict[str, Any]) -> int:
+        document["info"]["title"] = "patched"
+        return 1
+
+    _changed_patch(monkeypatch, mark_title)
+    after = load_document(spec, cache_dir=cache_dir)
+    assert not after.from_cache
+    assert after.title == "patched" and before.title == "tiny"
+    assert len(_cache_entries(cache_dir)) == 2
+    assert load_document(spec, cache_dir=cache_dir).from_cache
+
+
+def test_the_patches_digest_follows_their_code() -> None:
+    def one(document: dict[str, Any]) -> int:
+        return 1
+
+    def two(document: dict[str, Any]) -> int:
+        return 2
+
+    first = (replace(patches.PATCHES[0], apply=one),)
+    assert patches.patches_digest(first) == patches.patches_digest(first)
+    assert patches.patches_digest(first) != patches.patches_digest(
+        (replace(patches.PATCHES[0], apply=two),)
+    )
+    assert patches.patches_digest() != patches.patches_digest(first)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"document": {"paths": {',  # truncated
+        b"[1, 2, 3]",
+        b'{"document": {"info": {}}, "patches_applied": {}}',  # no paths
+        b'{"document": {"paths": {}}, "patches_applied": ["a"]}',
+        b'{"document": {"paths": {}}}',
+        b'{"document": {"paths": {}}, "patches_applied": {"unknown-patch": 1}}',
+    ],
+)
+def test_a_damaged_or_misshapen_entry_is_reported_and_rebuilt(
+    spec: Path, tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_dir = tmp_path / "cache"
+    good = load_document(spec, cache_dir=cache_dir)
+    (entry,) = _cache_entries(cache_dir)
+    entry.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="ibl_mock"):
+        again = load_document(spec, cache_dir=cache_dir)
+    assert not again.from_cache
+    assert again.document == good.document
+    assert again.patches_applied == good.patches_applied
+    assert any(str(entry) in record.getMessage() for record in caplog.records), caplog.text
+    assert load_document(spec, cache_dir=cache_dir).from_cache  # the rebuilt entry is good
