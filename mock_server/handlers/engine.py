@@ -29,7 +29,7 @@ from mock_server.handlers.records import RecordFactory
 from mock_server.handlers.rendering import render_state
 from mock_server.handlers.resources import ResourceHandlers, StateAnswer
 from mock_server.handlers.visibility import Visibility
-from mock_server.memo import BoundedCache
+from mock_server.memo import BoundedCache, text_weight
 from mock_server.messages import MockRequest, MockResponse, encode_json
 from mock_server.model import OperationRole, infer_resources
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref
@@ -44,6 +44,8 @@ OPERATION_HEADER = "X-Mock-Operation-Id"
 # HTTP forbids a body on these, whatever the document declares for them.
 BODILESS_STATUSES = frozenset({204, 205, 304})
 RESPONSE_PROBLEMS_HEADER = "X-Mock-Response-Problems"
+# Synthesized bodies remembered, in bytes: a long run of distinct paths stays within it.
+BODIES_BYTES = 32 << 20
 
 
 def problem_declared(operation: Operation, problem: RequestProblem) -> bool:
@@ -98,7 +100,9 @@ class MockEngine:
         self.aggregates = Aggregates(document, self.model.roles, self.store, validators.fits)
         self.validate_responses = validate_responses
         self.authenticator = Authenticator(AuthMode.ANY)
-        self._bodies: BoundedCache[tuple[str, ...], bytes] = BoundedCache(4096)
+        self._bodies: BoundedCache[tuple[str, ...], bytes] = BoundedCache(
+            4096, max_bytes=BODIES_BYTES, weigh=text_weight
+        )
 
     def handle(self, operation_id: str, request: MockRequest) -> MockResponse:
         operation = self.index.by_id[operation_id]

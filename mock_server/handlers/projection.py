@@ -20,6 +20,7 @@ list page): the verdict is remembered by the schema and the checked value's byte
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,6 +31,11 @@ from mock_server.spec.index import object_properties, resolve_ref
 from mock_server.synthesis import Synthesizer
 
 _MemoKey = tuple[int, str, tuple[tuple[str, str], ...], bytes]
+_Keyed = tuple[_MemoKey, int]  # the key, and the size of the content it was made from
+_Remembered = tuple[Mapping[str, Any], Any, int]  # the schema, the answer, its weight
+# Remembered answers in all, weighed by the JSON of what they were made from.
+MEMO_BYTES = 48 << 20
+_ENTRY_OVERHEAD = 256
 
 
 class Projector:
@@ -38,8 +44,12 @@ class Projector:
     def __init__(self, document: Mapping[str, Any], synthesizer: Synthesizer) -> None:
         self.document = document
         self.synthesizer = synthesizer
-        self._memo: BoundedCache[_MemoKey, Any] = BoundedCache(16384)
-        self._verdicts: BoundedCache[tuple[int, bytes], bool] = BoundedCache(16384)
+        # Entries hold their schema, so an `id` in a key is never that of a freed, reused dict;
+        # answers are weighed by the JSON they were made from, within a memory budget.
+        self._memo: BoundedCache[_MemoKey, _Remembered] = BoundedCache(
+            16384, max_bytes=MEMO_BYTES, weigh=lambda _key, entry: entry[2]
+        )
+        self._verdicts: BoundedCache[tuple[int, bytes], tuple[Any, bool]] = BoundedCache(16384)
 
     def project(
         self,
@@ -60,45 +70,57 @@ class Projector:
                 fits=self._fits,
             )
 
-        return self._remembered(_memo_key(schema, key, context, record), compute)
+        return self._remembered(schema, _memo_key(schema, key, context, record), compute)
 
     def synthesize(self, schema: Mapping[str, Any], *, key: str, context: Mapping[str, str]) -> Any:
         return self._remembered(
+            schema,
             _memo_key(schema, key, context, None),
             lambda: self.synthesizer.value(schema, key=key, context=context),
         )
 
     def _fits(self, schema: Mapping[str, Any], value: Any) -> bool:
         # The component a `$ref` names: operations answer the same one under different refs.
-        component = id(resolve_ref(self.document, schema))
+        component = resolve_ref(self.document, schema)
         try:
-            verdict_key = (component, orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+            content = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             return self.synthesizer.fits(schema, value)
-        verdict = self._verdicts.get(verdict_key)
-        if verdict is None:
-            verdict = self.synthesizer.fits(schema, value)
-            self._verdicts.put(verdict_key, verdict)
+        verdict_key = (id(component), _digest(content))
+        found = self._verdicts.get(verdict_key)
+        if found is not None and found[0] is component:
+            return found[1]
+        verdict = self.synthesizer.fits(schema, value)
+        self._verdicts.put(verdict_key, (component, verdict))
         return verdict
 
-    def _remembered(self, memo_key: _MemoKey | None, compute: Callable[[], Any]) -> Any:
-        found = None if memo_key is None else self._memo.get(memo_key)
-        if found is None:
-            found = compute()
-            if memo_key is not None:
-                self._memo.put(memo_key, found)
-        return found
+    def _remembered(
+        self, schema: Mapping[str, Any], memo_key: _Keyed | None, compute: Callable[[], Any]
+    ) -> Any:
+        if memo_key is None:
+            return compute()
+        key, size = memo_key
+        found = self._memo.get(key)
+        if found is not None and found[0] is schema:
+            return found[1]
+        value = compute()
+        self._memo.put(key, (schema, value, size + _ENTRY_OVERHEAD))
+        return value
 
 
 def _memo_key(
     schema: Mapping[str, Any], key: str, context: Mapping[str, str], record: Any
-) -> _MemoKey | None:
-    """Schemas are nodes of the loaded document, alive as long as the engine: `id` names them."""
+) -> _Keyed | None:
+    """The memo key (the record's content by digest) and the size of that content."""
     try:
         content = b"" if record is None else orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None  # not JSON (nothing the store keeps today): not remembered
-    return id(schema), key, tuple(sorted(context.items())), content
+    return (id(schema), key, tuple(sorted(context.items())), _digest(content)), len(content)
+
+
+def _digest(content: bytes) -> bytes:
+    return hashlib.blake2b(content, digest_size=16).digest()
 
 
 def project(
