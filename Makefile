@@ -8,7 +8,7 @@ ARGS ?=
 CONTRACT_EXAMPLES ?= 3
 DEEP_EXAMPLES ?= 50
 
-.PHONY: run test unit contract contract-deep lint format bench bench-startup clean help
+.PHONY: run test unit contract contract-deep lint format bench bench-startup bench-scoped bench-soak clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ bench-startup: $(STAMP)  ## start-up time and peak memory, cold and warm cache
 
 bench-scoped: $(STAMP)  ## a small list's latency before and after 40,000 records in other tenants
 	$(BIN)/python -m bench.scoped_list $(ARGS)
+
+bench-soak: $(STAMP)  ## mixed reads and writes at 8 connections for ARGS="--minutes N" (default 10): req/s and RSS over time
+	$(BIN)/python -m bench.soak $(ARGS)
 
 clean:  ## remove the environment, the caches, and ibl-mock's cache of parsed documents and worlds
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.work
