@@ -7,8 +7,11 @@ ARGS ?=
 # Examples schemathesis tries per operation in `make test`; `make contract-deep` tries more.
 CONTRACT_EXAMPLES ?= 3
 DEEP_EXAMPLES ?= 50
+# Examples per operation of negative fuzzing (invalid requests must be refused, never a 5xx).
+NEGATIVE_EXAMPLES ?= 1
+NEGATIVE_DEEP_EXAMPLES ?= 10
 
-.PHONY: run test unit contract contract-deep lint format bench bench-startup bench-scoped bench-soak clean help
+.PHONY: run test unit contract contract-deep contract-negative lint format bench bench-startup bench-scoped bench-soak clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -34,7 +37,10 @@ contract: $(STAMP)  ## schemathesis over every operation
 
 contract-deep: $(STAMP)  ## schemathesis with DEEP_EXAMPLES examples per operation and 500 stateful scenarios (slow)
 	IBL_MOCK_CONTRACT_EXAMPLES=$(DEEP_EXAMPLES) IBL_MOCK_STATEFUL_SCENARIOS=500 \
-		$(BIN)/python -m pytest -n 2 -q tests/contract
+		IBL_MOCK_NEGATIVE_EXAMPLES=$(NEGATIVE_DEEP_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract
+
+contract-negative: $(STAMP)  ## schemathesis negative mode over every operation: 4xx for invalid input, never a 5xx
+	IBL_MOCK_NEGATIVE_EXAMPLES=$(NEGATIVE_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract/test_negative.py
 
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check mock_server tests bench

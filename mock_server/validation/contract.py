@@ -44,6 +44,7 @@ from mock_server.validation.drf_errors import (
 )
 from mock_server.validation.forms import FORM_MEDIA_TYPES, form_as_json, numbers_as_strings
 from mock_server.validation.parameters import ParameterPrecheck
+from mock_server.validation.query_values import as_django_reads
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,8 @@ def _accepted_json(
 def _parameter_problem(
     validators: _OperationValidators, operation: Operation, request: MockRequest
 ) -> RequestProblem | None:
-    for error in validators.parameters.iter_errors(OpenAPIRequest(_without_empty(request))):
+    as_read = OpenAPIRequest(as_django_reads(operation, request))
+    for error in validators.parameters.iter_errors(as_read):
         status, body = problem_from_parameter_error(error, operation)
         return RequestProblem(status, body)
     refused = parameter_null_characters(operation, request)
@@ -276,14 +278,6 @@ def _undeclared_query(operation: Operation, request: MockRequest) -> list[str]:
     """Query names the operation does not declare (DRF ignores them; --strict does not)."""
     declared = {p["name"] for p in operation.parameters if p.get("in") == "query"}
     return sorted({name for name, _ in request.query if name not in declared})
-
-
-def _without_empty(request: MockRequest) -> MockRequest:
-    """django-filter treats `?name=` as no value: an optional name is ignored, and a
-    required one is missing ("This field is required.")."""
-    if all(value for _, value in request.query):
-        return request
-    return replace(request, query=tuple((k, v) for k, v in request.query if v))
 
 
 def _unsupported_media_type(body: Mapping[str, Any], request: MockRequest) -> RequestProblem | None:
