@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +15,13 @@ import pytest
 
 from mock_server.app import MockApplication
 from mock_server.settings import Settings
+
+# The suite keeps its caches of parsed documents and worlds in a directory of its own, never
+# under ~/.cache: set once by the first process (xdist's workers and the servers the tests start
+# inherit it), removed when that process exits.
+if "IBL_MOCK_CACHE_DIR" not in os.environ:
+    os.environ["IBL_MOCK_CACHE_DIR"] = tempfile.mkdtemp(prefix="ibl-mock-tests-")
+    atexit.register(shutil.rmtree, os.environ["IBL_MOCK_CACHE_DIR"], ignore_errors=True)
 
 BASE_URL = "http://testserver"
 # Any key will do in the default `--auth any` mode; tests of authentication set their own.
