@@ -140,13 +140,7 @@ def sent_query(response: Any) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(response.request.url).query, keep_blank_values=True)
 
 
-pytestmark = [
-    pytest.mark.contract,
-    pytest.mark.skipif(
-        EXAMPLES < 1,
-        reason="negative fuzzing: set IBL_MOCK_NEGATIVE_EXAMPLES (make contract-negative)",
-    ),
-]
+pytestmark = pytest.mark.contract
 
 
 @schema.parametrize()
