@@ -28,10 +28,9 @@ from bench.workload import (
     CREATE_COLLECTION,
     WORLD_VALUES,
     _first_id,
-    _fits_patterns,
-    _needs_query,
     _spread,
     fill,
+    get_candidates,
     status_of,
 )
 from mock_server.model import ResourceKind, infer_resources
@@ -79,7 +78,7 @@ def build_inputs(document: Mapping[str, object], base: str, into: Path) -> dict[
     for org, user in SCOPES:
         values = scope_values(org, user)
         # spread first, then keep what answers: checking every candidate takes minutes
-        candidates = _spread(list_candidates(index, values), LISTS_PER_SCOPE * 2)
+        candidates = _spread(get_candidates(index, values), LISTS_PER_SCOPE * 2)
         lists += [p for p in candidates if status_of(base, p) < 300][:LISTS_PER_SCOPE]
     model = infer_resources(index, document)
     items: list[str] = []
@@ -124,18 +123,6 @@ def build_inputs(document: Mapping[str, object], base: str, into: Path) -> dict[
     for name, text in files.items():
         paths[name] = into / f"{name}.txt"
         paths[name].write_text(text + "\n")
-    return paths
-
-
-def list_candidates(index: OperationIndex, values: Mapping[str, str]) -> list[str]:
-    """List/aggregate GET paths that `values` fill, as `workload.get_candidates` for one scope."""
-    paths = []
-    for operation in index:
-        if operation.method != "get" or is_template_segment(segments(operation.path)[-1]):
-            continue
-        path = fill(operation.path, values)
-        if path and not _needs_query(operation) and _fits_patterns(operation, values):
-            paths.append(path)
     return paths
 
 

@@ -81,14 +81,14 @@ def _needs_query(operation: Operation) -> bool:
     return any(p.get("in") == "query" and p.get("required") for p in operation.parameters)
 
 
-def get_candidates(index: OperationIndex) -> list[str]:
-    """List/aggregate GET paths that the world's values can fill, in document order."""
+def get_candidates(index: OperationIndex, values: Mapping[str, str] = WORLD_VALUES) -> list[str]:
+    """List/aggregate GET paths that `values` (the world's, by default) fill, in document order."""
     paths = []
     for operation in index:
         if operation.method != "get" or is_template_segment(segments(operation.path)[-1]):
             continue
-        path = fill(operation.path, WORLD_VALUES)
-        if path and not _needs_query(operation) and _fits_patterns(operation, WORLD_VALUES):
+        path = fill(operation.path, values)
+        if path and not _needs_query(operation) and _fits_patterns(operation, values):
             paths.append(path)
     return paths
 
