@@ -33,8 +33,12 @@ from mock_server.synthesis import Synthesizer
 _MemoKey = tuple[int, str, tuple[tuple[str, str], ...], bytes]
 _Keyed = tuple[_MemoKey, int]  # the key, and the size of the content it was made from
 _Remembered = tuple[Mapping[str, Any], Any, int]  # the schema, the answer, its weight
-# Remembered answers in all, weighed by the JSON of what they were made from.
-MEMO_BYTES = 48 << 20
+# Remembered answers in all, weighed by the JSON of what they were made from (in memory an
+# answer takes a few times its JSON). Every write makes a new entry and leaves the old one
+# dead, so the budget is what a long run of writes fills: small enough to fill within the
+# first minute of a soak, large enough for every page and item a benchmark mix reads.
+MEMO_BYTES = 8 << 20
+MEMO_ENTRIES = 4096
 _ENTRY_OVERHEAD = 256
 
 
@@ -47,7 +51,7 @@ class Projector:
         # Entries hold their schema, so an `id` in a key is never that of a freed, reused dict;
         # answers are weighed by the JSON they were made from, within a memory budget.
         self._memo: BoundedCache[_MemoKey, _Remembered] = BoundedCache(
-            16384, max_bytes=MEMO_BYTES, weigh=lambda _key, entry: entry[2]
+            MEMO_ENTRIES, max_bytes=MEMO_BYTES, weigh=lambda _key, entry: entry[2]
         )
         self._verdicts: BoundedCache[tuple[int, bytes], tuple[Any, bool]] = BoundedCache(16384)
 

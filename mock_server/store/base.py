@@ -40,8 +40,9 @@ class Store(Protocol):
     def add(self, resource: str, scope: Scope, data: dict[str, Any]) -> Record: ...
 
     def remove(self, record: Record) -> None:
-        """Forget this record (the one held, never another with equal data); its keys stay
-        deleted (`is_deleted`)."""
+        """Forget this record (the one held, never another with equal data). Nothing of it is
+        kept: its id is never given again (`next_id`), and a scope that was seeded is not
+        seeded again (`claim_seed`), so a removed record does not come back."""
         ...
 
     def update(self, record: Record, changes: Mapping[str, Any]) -> None:
@@ -54,10 +55,6 @@ class Store(Protocol):
 
     def next_id(self, resource: str) -> int:
         """A new integer id for `resource`, above every id it has held."""
-        ...
-
-    def is_deleted(self, resource: str, field: str, value: str) -> bool:
-        """Whether a record of `resource` with that key was deleted (so it stays gone)."""
         ...
 
     def claim_seed(self, resource: str, scope: Scope) -> bool:

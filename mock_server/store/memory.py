@@ -21,8 +21,6 @@ from mock_server.store.base import Record, Scope
 
 # A bucket's key: the exact scope its records were created in.
 _Where = frozenset[tuple[str, str]]
-# The fields whose values stay deleted once a record holding them is removed.
-_TOMBSTONED = ("id", "unique_id", "slug", "name", "username", "uuid")
 
 
 @dataclass(slots=True)
@@ -135,7 +133,6 @@ class InMemoryStore:
         self._kinds: dict[str, _Kind] = {}
         self._seq = 0
         self._ids: dict[str, int] = defaultdict(int)
-        self._deleted: set[tuple[str, str, str]] = set()
         self._seeded: set[tuple[str, frozenset[tuple[str, str]]]] = set()
 
     def find(self, resource: str, scope: Scope) -> list[Record]:
@@ -190,9 +187,6 @@ class InMemoryStore:
             if held is None:
                 return
             self._kinds[record.resource].delete(held)
-            for name in _TOMBSTONED:
-                if name in record.data:
-                    self._deleted.add((record.resource, name, str(record.data[name])))
 
     def _held(self, record: Record) -> _Held | None:
         """The store's entry for this very record (not for an equal one), if it holds it."""
@@ -209,10 +203,6 @@ class InMemoryStore:
         with self._lock:
             self._ids[resource] += 1
             return self._ids[resource]
-
-    def is_deleted(self, resource: str, field: str, value: str) -> bool:
-        with self._lock:
-            return (resource, field, value) in self._deleted
 
     def claim_seed(self, resource: str, scope: Scope) -> bool:
         key = (resource, frozenset(scope.items()))
@@ -239,7 +229,6 @@ class InMemoryStore:
                     for h in kind.held.values()
                 ],
                 "ids": dict(self._ids),
-                "deleted": sorted(self._deleted),
                 "seeded": sorted([resource, sorted(scope)] for resource, scope in self._seeded),
             }
 
@@ -255,7 +244,6 @@ class InMemoryStore:
                 kind.insert(Record(resource, scope, data, self._seq))
             self._kinds = kinds
             self._ids = defaultdict(int, dumped["ids"])
-            self._deleted = {(r, f, v) for r, f, v in dumped["deleted"]}
             self._seeded = {
                 (r, frozenset((k, v) for k, v in scope)) for r, scope in dumped["seeded"]
             }
@@ -276,7 +264,6 @@ class InMemoryStore:
                     for resource, kind in self._kinds.items()
                 ],
                 dict(self._ids),
-                frozenset(self._deleted),
                 frozenset(self._seeded),
             )
 
@@ -295,7 +282,6 @@ class InMemoryStore:
             # so a record object from before the restore can never pass for a later one.
             self._kinds = kinds
             self._ids = defaultdict(int, snapshot.ids)
-            self._deleted = set(snapshot.deleted)
             self._seeded = set(snapshot.seeded)
 
 
@@ -304,5 +290,4 @@ class _Snapshot:
     # resource -> its records as (scope, data, seq), oldest first, types in first-seen order
     kinds: list[tuple[str, list[tuple[dict[str, str], dict[str, Any], int]]]]
     ids: dict[str, int]
-    deleted: frozenset[tuple[str, str, str]]
     seeded: frozenset[tuple[str, frozenset[tuple[str, str]]]]

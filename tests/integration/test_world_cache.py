@@ -24,10 +24,16 @@ def _worlds(cache_dir: Path) -> list[Path]:
     return sorted(cache_dir.glob("world-*.json"))
 
 
-def test_a_second_start_reads_the_world_the_first_one_seeded(cache_dir: Path) -> None:
+def test_a_second_start_reads_the_world_the_first_one_seeded(
+    cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     seeded = MockApplication(Settings(seed=3))
     (entry,) = _worlds(cache_dir)
-    restored = MockApplication(Settings(seed=3))
+    with caplog.at_level(logging.INFO, logger="ibl_mock"):
+        restored = MockApplication(Settings(seed=3))
+    # read from the entry, not seeded again over a refused one
+    assert any(entry.name in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert orjson.dumps(restored.engine.store.dump()) == orjson.dumps(seeded.engine.store.dump())
     assert restored.engine.store.counts() == seeded.engine.store.counts()
     assert _worlds(cache_dir) == [entry]
@@ -54,7 +60,7 @@ def test_a_damaged_world_entry_is_seeded_again(cache_dir: Path) -> None:
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda dumped: {k: v for k, v in dumped.items() if k != "deleted"},  # loads part-way
+        lambda dumped: {k: v for k, v in dumped.items() if k != "seeded"},  # loads part-way
         lambda dumped: {**dumped, "seeded": 7},
         lambda dumped: {**dumped, "records": [["Course", {}]]},
         lambda dumped: dumped["records"],
