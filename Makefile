@@ -7,11 +7,12 @@ ARGS ?=
 # Examples schemathesis tries per operation in `make test`; `make contract-deep` tries more.
 CONTRACT_EXAMPLES ?= 3
 DEEP_EXAMPLES ?= 50
-# Examples per operation of negative fuzzing (invalid requests must be refused, never a 5xx).
+# Fuzzed examples per operation of negative fuzzing over every operation (invalid requests must
+# be refused, never a 5xx); `make test` runs it over a fixed sample of the operations.
 NEGATIVE_EXAMPLES ?= 1
 NEGATIVE_DEEP_EXAMPLES ?= 10
 
-.PHONY: run test unit contract contract-deep contract-negative lint format bench bench-startup bench-scoped bench-soak clean help
+.PHONY: run test unit contract contract-deep contract-negative lint format bench bench-startup bench-scoped bench-soak bench-steering bench-loop-lag clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -39,7 +40,7 @@ contract-deep: $(STAMP)  ## schemathesis with DEEP_EXAMPLES examples per operati
 	IBL_MOCK_CONTRACT_EXAMPLES=$(DEEP_EXAMPLES) IBL_MOCK_STATEFUL_SCENARIOS=500 \
 		IBL_MOCK_NEGATIVE_EXAMPLES=$(NEGATIVE_DEEP_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract
 
-contract-negative: $(STAMP)  ## schemathesis negative mode over every operation: 4xx for invalid input, never a 5xx
+contract-negative: $(STAMP)  ## schemathesis negative mode over every operation (make test: a sample): 4xx for invalid input, never a 5xx
 	IBL_MOCK_NEGATIVE_EXAMPLES=$(NEGATIVE_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract/test_negative.py
 
 lint: $(STAMP)  ## ruff and mypy
@@ -62,6 +63,12 @@ bench-scoped: $(STAMP)  ## a small list's latency before and after 40,000 record
 
 bench-soak: $(STAMP)  ## mixed reads and writes at 8 connections for ARGS="--minutes N" (default 10): req/s and RSS over time
 	$(BIN)/python -m bench.soak $(ARGS)
+
+bench-steering: $(STAMP)  ## GET mix with no steering and with one override elsewhere (ARGS="--baseline DIR" adds an older checkout)
+	$(BIN)/python -m bench.steering $(ARGS)
+
+bench-loop-lag: $(STAMP)  ## a fast request's latency beside clients sending a slow one
+	$(BIN)/python -m bench.loop_lag $(ARGS)
 
 clean:  ## remove the environment, the caches, and ibl-mock's cache of parsed documents and worlds
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.work

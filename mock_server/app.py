@@ -6,11 +6,11 @@ and returns the framework-neutral messages of `mock_server.messages`.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import orjson
 import yaml
@@ -27,13 +27,17 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.admin import ControlAPI
+from mock_server.admin.routes import DOCUMENT_PATH
 from mock_server.auth import Authenticator, AuthMode
 from mock_server.coherence import parse_anchor
 from mock_server.edge import guarded
+from mock_server.edge.faults import break_connection
 from mock_server.fixtures import check_world, load_world
 from mock_server.fixtures.cache import seed_world_cached, world_cache_file
 from mock_server.handlers import MockEngine
 from mock_server.messages import MockRequest, MockResponse
+from mock_server.offload import EngineRunner
 from mock_server.router import RouteMatch
 from mock_server.routing import (
     ROUTE_MATCH_KEY,
@@ -80,6 +84,9 @@ class MockApplication:
             populate_new_scopes=settings.populate_new_scopes,
         )
         check_world(self.world, settings.fixtures_path, self.engine.model)
+        if settings.latency is not None or settings.error_rate:
+            chaos = {"latency": settings.latency, "error_rate": settings.error_rate}
+            self.engine.chaos.update(chaos)
         self.router = router_from_index(self.engine.index)
         world_cache = (
             world_cache_file(
@@ -100,6 +107,8 @@ class MockApplication:
         # create+read p99 fell from 125 to 39 ms in process).
         gc.collect()
         gc.freeze()
+        # Slow answers are made off the event loop (offload.py), fast ones on it.
+        self.runner = EngineRunner(self.engine.handle)
         # The edge guards (host, control endpoints, body) stand before the Connexion stack.
         self.connexion = self._build()
         self.asgi: ASGIApp = guarded(self.connexion, settings, self.engine.journal)
@@ -109,13 +118,15 @@ class MockApplication:
         return len(self.engine.index)
 
     def _build(self) -> MockConnexion:
+        # The control endpoints (/__mock__/*) are a contract of their own: mock_server/admin/.
+        self.control = ControlAPI(
+            self.engine, self.loaded, self.settings, seeded=lambda: self.seeded
+        )
         fallback = Starlette(
             routes=[
                 Route("/openapi.json", self._openapi_json, methods=["GET"]),
                 Route("/openapi.yaml", self._openapi_yaml, methods=["GET"]),
-                Route("/__mock__/reset", self._reset, methods=["POST"]),
-                Route("/__mock__/state", self._state, methods=["GET"]),
-                Route("/__mock__/requests", self._requests, methods=["GET"]),
+                *self.control.routes,
             ],
             exception_handlers={404: self._unrouted, 405: self._unrouted},
         )
@@ -126,7 +137,16 @@ class MockApplication:
             resolver=OperationResolver(self._endpoint_for),
             path_router=self.router,
             swagger_ui_options=SwaggerUIOptions(
-                serve_spec=False, spec_path="/openapi.json", swagger_ui_path="/docs"
+                serve_spec=False,
+                spec_path="/openapi.json",
+                swagger_ui_path="/docs",
+                # Both documents, in the page's dropdown: the platform's API first.
+                swagger_ui_config={
+                    "urls": [
+                        {"url": "/openapi.json", "name": f"{info['title']} {info['version']}"},
+                        {"url": DOCUMENT_PATH, "name": "ibl-mock control (/__mock__/)"},
+                    ]
+                },
             ),
         )
         if self.settings.cors:
@@ -142,12 +162,17 @@ class MockApplication:
         return app
 
     def _endpoint_for(self, operation_id: str) -> ASGIApp:
-        engine = self.engine
+        runner = self.runner
 
         async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
             request = await _to_mock_request(Request(scope, receive))
-            response = _to_starlette(engine.handle(operation_id, request))
-            await response(scope, receive, send)
+            planned = await runner.handle(operation_id, request)
+            if planned.delay:
+                await asyncio.sleep(planned.delay)  # other clients are answered meanwhile
+            if planned.fault is not None:
+                await break_connection(scope, planned.fault)
+                return
+            await _to_starlette(planned)(scope, receive, send)
 
         endpoint.__name__ = operation_id
         return endpoint
@@ -189,22 +214,6 @@ class MockApplication:
         )
         self.engine.journal.record(mock_request, None, response.status_code, problems)
         return response
-
-    async def _reset(self, request: Request) -> Response:
-        """Back to the seeded world: what tests and demos start each run from."""
-        self.engine.store.restore(self.seeded)
-        return JSONResponse({"detail": "Reset to the seeded state.", **self._summary()})
-
-    async def _requests(self, request: Request) -> Response:
-        """The recent requests, newest first, with what was wrong with them."""
-        return JSONResponse({"requests": self.engine.journal.entries()})
-
-    async def _state(self, request: Request) -> Response:
-        return JSONResponse(self._summary())
-
-    def _summary(self) -> dict[str, Any]:
-        counts = self.engine.store.counts()
-        return {"records": sum(counts.values()), "resources": counts}
 
     async def _openapi_json(self, request: Request) -> Response:
         return Response(self._openapi_json_bytes, media_type="application/json")

@@ -16,8 +16,10 @@ from typing import TypeVar  # noqa: E402
 from mock_server import __version__  # noqa: E402
 from mock_server.settings import (  # noqa: E402
     Settings,
+    parse_latency,
     parse_names,
     parse_origins,
+    parse_rate,
     parse_size,
 )
 
@@ -135,6 +137,39 @@ def build_parser() -> argparse.ArgumentParser:
         "Origin (curl, tests, SDKs) may",
     )
     serve.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        dest="state_path",
+        metavar="FILE",
+        help="start from a state exported with GET /__mock__/snapshots/{name} instead of the "
+        "seeded world (POST /__mock__/reset returns to it); refused unless it was exported "
+        "from the same document",
+    )
+    serve.add_argument(
+        "--control-key",
+        default=None,
+        metavar="KEY",
+        help="require the header X-Mock-Control-Key: KEY on every /__mock__/ request (403 "
+        "without it); by default the control endpoints need no key",
+    )
+    serve.add_argument(
+        "--latency",
+        type=_argument(parse_latency),
+        default=None,
+        metavar="MS",
+        help="wait before every API answer: 200 (ms) or 100-300 (drawn uniformly); also "
+        "GET/PUT /__mock__/settings, and per request Prefer: delay=MS",
+    )
+    serve.add_argument(
+        "--error-rate",
+        type=_argument(parse_rate),
+        default=None,
+        metavar="FRACTION",
+        help="answer this share of API requests (e.g. 0.05) with the operation's declared 5xx, "
+        "or Django's 500 page where none is declared; also GET/PUT /__mock__/settings",
+    )
+    serve.add_argument(
         "--no-cache",
         dest="use_spec_cache",
         action="store_const",
@@ -194,9 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("command", "verbose")}
     settings = Settings.from_env(**options)
     if args.command == "serve":
+        from mock_server.admin import StateFileError
         from mock_server.server import serve
 
-        return serve(settings, started=_STARTED)
+        try:
+            return serve(settings, started=_STARTED)
+        except StateFileError as error:  # a bad --state file: say why, without a traceback
+            print(f"ibl-mock: {error}", file=sys.stderr)
+            return 2
     if args.command == "resources":
         return print_resources(settings, verbose=args.verbose)
     return 2

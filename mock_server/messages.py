@@ -49,7 +49,12 @@ class MockRequest:
 
 @dataclass
 class MockResponse:
+    """One planned answer: what to send, and how (the web adapter waits `delay` seconds
+    first; a `fault` breaks the connection instead of sending it)."""
+
     status: int
     body: bytes = b""
     media_type: str | None = JSON_MEDIA_TYPE
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    fault: str | None = None  # "reset", "empty" or "malformed" (steering/plans.py FAULTS)

@@ -28,6 +28,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mock_server.app import MockApplication
 from mock_server.edge import exposure_warning
+from mock_server.edge.faults import TRANSPORT_KEY
 from mock_server.settings import Settings
 
 HEADER_TIMEOUT = 5.0
@@ -35,6 +36,7 @@ MAX_HEADER_BYTES = 64 * 1024
 KEEP_ALIVE_TIMEOUT = 5
 DRAIN_TIMEOUT = 30.0  # as long as a body may take (edge/body.py BODY_TIMEOUT)
 GRACEFUL_SHUTDOWN_TIMEOUT = 3
+SWITCH_INTERVAL = 0.001
 _TOO_LARGE = b'{"detail":"Request header fields too large."}'
 
 
@@ -85,6 +87,9 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        # What a requested fault breaks (edge/faults.py): ASGI itself cannot drop a connection.
+        extensions: dict[str, Any] = self.scope.setdefault("extensions", {})
+        extensions[TRANSPORT_KEY] = self.transport
         self._in_head, self._head_bytes = True, 0
         self._arm(HEADER_TIMEOUT)
 
@@ -152,6 +157,9 @@ def serve(settings: Settings, *, started: float) -> int:
     if warning:
         print(warning, file=sys.stderr, flush=True)
     application = MockApplication(settings)
+    # A slow answer is made on the engine's worker thread (offload.py); the event loop gets the
+    # interpreter back after at most this long (5 ms by default), to answer everyone else.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     base_url = f"http://{_url_host(settings.host)}:{settings.port}"
 
     def announce() -> None:

@@ -44,6 +44,30 @@ def parse_origins(text: str) -> tuple[str, ...]:
     return origins
 
 
+def parse_latency(text: str) -> str | None:
+    """`200` (ms) or `100-300` (a uniform spread), checked here; the engine reads it again."""
+    from mock_server.steering import SteeringProblem, parse_delay  # light: pure modules
+
+    if not text.strip():
+        return None
+    try:
+        parse_delay(text, "latency")
+    except SteeringProblem:
+        raise ValueError(f"{text!r} is not a latency (e.g. 200 or 100-300, milliseconds)") from None
+    return text.strip()
+
+
+def parse_rate(text: str) -> float:
+    """A fraction of requests, 0 to 1."""
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"{text!r} is not a fraction between 0 and 1 (e.g. 0.05)")
+    return rate
+
+
 def _parsed(parse: Callable[[str], object]) -> dict[str, object]:
     return {"parse": parse}
 
@@ -68,6 +92,13 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(default=(), metadata=_parsed(parse_names))
     # Origins (scheme://host[:port]) whose pages may call /__mock__/ besides the mock's own.
     control_origins: tuple[str, ...] = field(default=(), metadata=_parsed(parse_origins))
+    # An export (GET /__mock__/snapshots/{name}) to start from instead of the seeded world.
+    state_path: Path | None = field(default=None, metadata=_parsed(Path))
+    # When set, every /__mock__/ request must carry `X-Mock-Control-Key: <key>`.
+    control_key: str | None = field(default=None, metadata=_parsed(lambda text: text or None))
+    # Chaos: latency added to every API answer (ms, or LOW-HIGH) and a share of them failed.
+    latency: str | None = field(default=None, metadata=_parsed(parse_latency))
+    error_rate: float = field(default=0.0, metadata=_parsed(parse_rate))
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

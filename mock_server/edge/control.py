@@ -37,7 +37,10 @@ SIMPLE_MEDIA_TYPES = frozenset(
 )
 PREFLIGHT_HEADERS = [
     (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE"),
-    (b"access-control-allow-headers", b"authorization, content-type, x-mock-control"),
+    (
+        b"access-control-allow-headers",
+        b"authorization, content-type, x-mock-control, x-mock-control-key",
+    ),
     (b"access-control-max-age", b"600"),
 ]
 

@@ -28,11 +28,16 @@ from mock_server.handlers.query import InvalidPage, Page
 from mock_server.handlers.records import RecordFactory
 from mock_server.handlers.rendering import render_state
 from mock_server.handlers.resources import ResourceHandlers, StateAnswer
+from mock_server.handlers.steered import Plan, Steering
 from mock_server.handlers.visibility import Visibility
 from mock_server.memo import BoundedCache, text_weight
 from mock_server.messages import MockRequest, MockResponse, encode_json
 from mock_server.model import OperationRole, infer_resources
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref
+from mock_server.steering.chaos import Chaos
+from mock_server.steering.overrides import OverrideBook
+from mock_server.steering.preferences import Preferences, might_steer, read_preferences
+from mock_server.steering.problems import SteeringProblem
 from mock_server.store import InMemoryStore, Store
 from mock_server.synthesis import Synthesizer
 from mock_server.synthesis.validation import Validators
@@ -72,6 +77,8 @@ class MockEngine:
         self.validator = ContractValidator(document, strict=strict)
         self.journal = Journal()
         validators = Validators(document)
+        self.overrides = OverrideBook(document, self.index, validators)
+        self.chaos = Chaos(seed=seed)
         self.directory = Directory(world, seed=seed)
         self.timeline = Timeline(clock)
         self.coherer = Coherer(document, validators.fits, self.directory, self.timeline)
@@ -97,6 +104,7 @@ class MockEngine:
             known=self.directory,
             visibility=Visibility(self._tenant_number, self._person_number),
         )
+        self.steering = Steering(document, self.synthesizer, self.overrides, self.chaos, seed=seed)
         self.aggregates = Aggregates(document, self.model.roles, self.store, validators.fits)
         self.validate_responses = validate_responses
         self.authenticator = Authenticator(AuthMode.ANY)
@@ -108,29 +116,65 @@ class MockEngine:
         operation = self.index.by_id[operation_id]
         if request.method != operation.method:  # HEAD answered by the GET operation
             request = replace(request, method=operation.method)
-        response, problems = self._answer(operation, request)
+        preferences: Preferences | None = None
+        if might_steer(request.headers, request.query):
+            try:
+                preferences, query = read_preferences(request.headers, request.query)
+            except SteeringProblem as refused:
+                response = self._error(operation, request, 400, refused.detail)
+                problems = [f"steering: {summary(refused.detail)}"]
+                return self._sent(operation_id, request, response, problems)
+            request = replace(request, query=query)  # no filter or validation sees `__code`
+        response, problems = self._answer(operation, request, preferences)
+        return self._sent(operation_id, request, response, problems)
+
+    def _sent(
+        self, operation_id: str, request: MockRequest, response: MockResponse, problems: list[str]
+    ) -> MockResponse:
         response.headers[OPERATION_HEADER] = operation_id
+        if response.fault is not None:
+            problems = [*problems, f"fault: {response.fault}"]
         self.journal.record(request, operation_id, response.status, problems)
         return response
 
-    def _answer(self, operation: Operation, request: MockRequest) -> tuple[MockResponse, list[str]]:
+    def _answer(
+        self, operation: Operation, request: MockRequest, preferences: Preferences | None = None
+    ) -> tuple[MockResponse, list[str]]:
         """The response, and what was wrong with the request or the response, if anything."""
         caller = self.authenticator.check(operation, request)
         if isinstance(caller, AuthProblem):
             response = self._error(operation, request, caller.status, caller.body)
             response.headers.update(caller.headers)
+            self.steering.time(response, None, preferences)
             return response, [summary(caller.body)]
         problem, body = self.validator.accept(operation, request)
         problems = [] if problem is None else [summary(problem.body)]
+        plan: Plan | None = None
         if problem is not None:
             response = self._error(operation, request, problem.status, problem.body)
         else:
-            role = self.resources.role(operation)
-            if role is None:
-                response = self._success(operation, request)
-            else:
+
+            def normal() -> MockResponse:
+                role = self.resources.role(operation)
+                if role is None:
+                    return self._success(operation, request)
                 state = self.resources.answer(operation, role, request, body, caller)
-                response = self._render(operation, role, request, state)
+                return self._render(operation, role, request, state)
+
+            try:
+                plan = self.steering.plan(operation, request, body, preferences)
+                if plan is None:
+                    response = normal()
+                else:
+                    response, known = self.steering.answer(operation, request, plan, normal)
+                    if known:
+                        self._name_problems(response, known)
+                        problems += [f"response: {problem}" for problem in known]
+            except SteeringProblem as refused:
+                plan = None
+                response = self._error(operation, request, 400, refused.detail)
+                problems.append(f"steering: {summary(refused.detail)}")
+        self.steering.time(response, plan, preferences)
         if self.validate_responses and (problem is None or problem_declared(operation, problem)):
             problems += self._check_response(operation, request, response)
         return response, problems
@@ -200,8 +244,12 @@ class MockEngine:
         problems = self.validator.response_problems(operation, request, response)
         if problems:
             log.warning("response of %s breaks the contract: %s", operation.operation_id, problems)
-            header = f"{len(problems)}: {problems[0]}"
-            response.headers[RESPONSE_PROBLEMS_HEADER] = header.encode("latin-1", "replace").decode(
-                "latin-1"
-            )[:512]
+            self._name_problems(response, problems)
         return [f"response: {problem}" for problem in problems]
+
+    @staticmethod
+    def _name_problems(response: MockResponse, problems: list[str]) -> None:
+        header = f"{len(problems)}: {problems[0]}"
+        response.headers[RESPONSE_PROBLEMS_HEADER] = header.encode("latin-1", "replace").decode(
+            "latin-1"
+        )[:512]

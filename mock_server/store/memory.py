@@ -273,11 +273,15 @@ class InMemoryStore:
         if not isinstance(snapshot, _Snapshot):
             raise TypeError("not a snapshot of an InMemoryStore")
         kinds: dict[str, _Kind] = {}
+        highest = 0
         for resource, records in snapshot.kinds:
             kind = kinds[resource] = _Kind()
             for scope, data, seq in records:
                 kind.insert(Record(resource, dict(scope), dict(data), seq))
+                highest = max(highest, seq)
         with self._lock:
+            # A snapshot of another store may hold seqs this one has not given yet.
+            self._seq = max(self._seq, highest)
             # The restored records keep their seqs; new ones come after every seq ever given,
             # so a record object from before the restore can never pass for a later one.
             self._kinds = kinds

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from mock_server.synthesis import examples
 from mock_server.synthesis.draws import Draw, derive_seed, new_faker
@@ -21,6 +22,9 @@ from mock_server.synthesis.heuristics import singular
 from mock_server.synthesis.leaves import Leaves
 from mock_server.synthesis.schemas import Schema, SchemaIndex, View
 from mock_server.synthesis.validation import Direction, Validators
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 # Past this depth only required properties and minimal arrays are produced and nullable values
 # are null, so recursive schemas terminate; past the hard limit nothing more is generated at all.
@@ -82,7 +86,16 @@ class Synthesizer:
         self._validators = validators or Validators(document)
         self._finish = finish
         self._leaves = Leaves(self._validators)
-        self._faker = new_faker()
+        # One Faker per thread: a draw re-seeds it and then reads it (draws.py), which another
+        # thread's draw in between would spoil. Answers are made on the event loop's thread and
+        # on the engine's worker (offload.py).
+        self._fakers = threading.local()
+
+    def _faker(self) -> Faker:
+        faker: Faker | None = getattr(self._fakers, "faker", None)
+        if faker is None:
+            faker = self._fakers.faker = new_faker()
+        return faker
 
     def body(
         self, media: Mapping[str, Any], *, key: str, context: Mapping[str, str] | None = None
@@ -137,7 +150,7 @@ class Synthesizer:
         return _Run(f"{self._seed}|{key}", EchoTable(context), direction)
 
     def _draw(self, run: _Run, site: _Site) -> Draw:
-        return Draw(derive_seed(run.prefix, site.ptr), self._faker)
+        return Draw(derive_seed(run.prefix, site.ptr), self._faker())
 
     def _fits(self, schema: Schema, value: Any, run: _Run) -> bool:
         return self._validators.fits(schema, value, run.direction)

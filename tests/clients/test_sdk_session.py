@@ -8,7 +8,9 @@ its own, so the tests do not depend on one another's records or order.
 from __future__ import annotations
 
 import datetime
+import json
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -290,3 +292,47 @@ def test_disclaimer_agreement_created_first_is_the_newest(api_client: ApiClient)
     ids = _all_agreement_ids(api_client, user_id)
     assert created.id in ids
     assert created.id == max(ids), f"created {created.id}, listed afterwards {ids}"
+
+
+def test_an_override_body_is_what_the_sdk_model_parses(
+    api_client: ApiClient, mock_server_url: str
+) -> None:
+    user_id = "sdk-override-user"
+    body = {
+        "id": 4242,
+        "about_user": "Set by an override.",
+        "mentor_tone": "Calm",
+        "profession": "Tester",
+        "desired_mentor_traits": "calm",
+    }
+    installed = _control(
+        mock_server_url,
+        "POST",
+        "/__mock__/overrides",
+        {
+            "operation": "ai_mentor_orgs_users_custom_instruction_retrieve",
+            "match": {"path": {"user_id": user_id}},
+            "status": 200,
+            "body": body,
+        },
+    )
+    try:
+        answer = call(
+            api_client, "ai_mentor_orgs_users_custom_instruction_retrieve", org=ORG, user_id=user_id
+        )
+        assert isinstance(answer.data, CustomInstructionResponse)
+        assert answer.data.model_dump() == body
+        headers = {name.lower(): value for name, value in (answer.headers or {}).items()}
+        assert headers["x-mock-override"] == installed["id"]
+    finally:
+        _control(mock_server_url, "DELETE", f"/__mock__/overrides/{installed['id']}")
+
+
+def _control(base: str, method: str, path: str, payload: Any = None) -> Any:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        text = answer.read()
+    return json.loads(text) if text else None

@@ -108,3 +108,32 @@ def test_disclaimer_agreement_create_then_list_contains_it(session: dict[str, An
     assert filtered["count"] == 1
     assert filtered["results"] == [created]
     assert steps["agreementRead"] == created
+
+
+@pytest.fixture(scope="module")
+def steered(node: str, mock_server_url: str) -> dict[str, Any]:
+    run = subprocess.run(
+        [node, "steer.mjs", mock_server_url, "alice"],
+        cwd=TS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, f"steer.mjs failed:\n{run.stdout}{run.stderr}"
+    output: dict[str, Any] = json.loads(run.stdout)
+    return output
+
+
+def test_prefer_code_reaches_the_client_as_its_api_error(steered: dict[str, Any]) -> None:
+    assert steered["steered"] == {
+        "error": "ApiError",
+        "status": 404,
+        "body": {"detail": "Not found."},
+    }
+
+
+def test_an_override_is_what_the_client_lists_then_it_is_spent(steered: dict[str, Any]) -> None:
+    assert steered["override"]["status"] == 201
+    assert steered["overridden"] == {"count": 0, "next": None, "previous": None, "results": []}
+    assert steered["after"]["count"] > 0  # times: 1, so the mock's own answer is back

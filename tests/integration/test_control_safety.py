@@ -49,7 +49,7 @@ def written(control: ASGIClient) -> Iterator[int]:
 
 
 def _journaled(control: ASGIClient, path: str) -> dict[str, Any]:
-    return next(e for e in control.get(REQUESTS).json()["requests"] if e["path"] == path)
+    return next(e for e in control.get(REQUESTS).json()["results"] if e["path"] == path)
 
 
 # --- control endpoints -------------------------------------------------------------------------

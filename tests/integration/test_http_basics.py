@@ -229,7 +229,7 @@ def test_undeclared_query_parameters_are_ignored_unless_strict(
 def test_the_journal_lists_recent_requests_newest_first(client: ASGIClient) -> None:
     client.post(CUSTOM_INSTRUCTION, json={"profession": "x" * 101})
     client.get("/no/such/thing/")
-    entries = client.get("/__mock__/requests").json()["requests"]
+    entries = client.get("/__mock__/requests").json()["results"]
     unrouted, refused = entries[0], entries[1]
     assert (unrouted["path"], unrouted["status"], unrouted["operation"]) == (
         "/no/such/thing/",

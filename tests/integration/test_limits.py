@@ -60,7 +60,7 @@ def test_a_declared_length_over_the_limit_is_413(limited: ASGIClient) -> None:
         CUSTOM_INSTRUCTION, content=b"x" * (LIMIT + 1), headers={"content-type": "text/plain"}
     )
     assert (response.status_code, response.json()) == (413, TOO_LARGE)
-    entry = limited.get("/__mock__/requests").json()["requests"][0]
+    entry = limited.get("/__mock__/requests").json()["results"][0]
     assert (entry["path"], entry["status"], entry["problems"]) == (
         CUSTOM_INSTRUCTION,
         413,
@@ -154,7 +154,7 @@ def test_a_malformed_body_is_not_kept_in_the_journal(limited: ASGIClient) -> Non
         CUSTOM_INSTRUCTION, content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
-    entry = limited.get("/__mock__/requests").json()["requests"][0]
+    entry = limited.get("/__mock__/requests").json()["results"][0]
     assert entry["status"] == 400
     assert sum(map(len, entry["problems"])) <= 2048
 

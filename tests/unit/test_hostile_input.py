@@ -410,7 +410,7 @@ def test_refusals_are_journaled_400s_that_store_nothing(
     assert answers[3].json() == {"profession": NUL_REFUSED}
     assert mock_app.engine.store.counts() == before
     assert client.get(path).status_code == 404  # nothing was written
-    journal = client.get("/__mock__/requests").json()["requests"]
+    journal = client.get("/__mock__/requests").json()["results"]
     refused = [entry for entry in journal if entry["path"] == path and entry["status"] == 400]
     assert len(refused) == 4
     assert refused[0]["problems"] == ["profession: Null characters are not allowed."]

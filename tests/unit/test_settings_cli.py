@@ -140,6 +140,14 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "mock,.corp.example",
         "--control-origins",
         "http://localhost:3000, https://app.example.com/",
+        "--state",
+        str(tmp_path / "state.json"),
+        "--control-key",
+        "k3y",
+        "--latency",
+        "100-300",
+        "--error-rate",
+        "0.05",
     )
     options = {key: value for key, value in vars(args).items() if key != "command"}
     assert options == {
@@ -159,6 +167,10 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "max_body": 5_000_000,
         "allowed_hosts": ("mock", ".corp.example"),
         "control_origins": ("http://localhost:3000", "https://app.example.com"),
+        "state_path": tmp_path / "state.json",
+        "control_key": "k3y",
+        "latency": "100-300",
+        "error_rate": 0.05,
     }
     assert Settings.from_env(**options) == Settings(**options)
 
@@ -305,3 +317,37 @@ def test_resources_command_summarises_the_inferred_model(
     operation_lines = [line for line in lines if line.split(" ", 1)[0].isupper()]
     assert len(operation_lines) == 1176
     assert lines[4 + 1176].startswith("references: ")  # then the reference graph
+
+
+def test_state_and_control_key_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert (Settings().state_path, Settings().control_key) == (None, None)
+    monkeypatch.setenv("IBL_MOCK_STATE_PATH", str(tmp_path / "state.json"))
+    monkeypatch.setenv("IBL_MOCK_CONTROL_KEY", "from-env")
+    settings = Settings.from_env()
+    assert (settings.state_path, settings.control_key) == (tmp_path / "state.json", "from-env")
+    monkeypatch.setenv("IBL_MOCK_CONTROL_KEY", "")
+    assert Settings.from_env().control_key is None  # an empty key is no key
+    args = _serve("--state", "saved.json", "--control-key", "k")
+    assert (args.state_path, args.control_key) == (Path("saved.json"), "k")
+
+
+def test_help_mentions_the_state_and_control_key_options() -> None:
+    serve = _cli("serve", "--help")
+    assert "--state FILE" in serve and "--control-key KEY" in serve
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--latency", "soon"),
+        ("--latency", "300-100"),
+        ("--error-rate", "1.5"),
+        ("--error-rate", "x"),
+    ],
+)
+def test_chaos_options_refuse_what_they_cannot_read(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        _serve(option, value)
+    assert option in capsys.readouterr().err

@@ -351,3 +351,14 @@ def test_a_list_examines_no_more_records_than_it_shows(examined: list[int]) -> N
     assert store.get("Mentor", {"tenant": "acme"}, "id", "-2") is mine[2]
     assert store.get("Mentor", {"tenant": "acme"}, "id", "12345") is None  # a miss is a miss
     assert examined[0] <= 1
+
+
+def test_a_snapshot_of_another_store_never_shares_seqs_with_later_records() -> None:
+    source = InMemoryStore()
+    for n in range(1, 6):
+        source.add("Prompt", {}, {"id": n})
+    target = InMemoryStore()
+    target.restore(source.snapshot())
+    added = target.add("Prompt", {}, {"id": target.next_id("Prompt")})
+    assert ids_of(target.find("Prompt", {})) == [1, 2, 3, 4, 5, 6]
+    assert added.data["id"] == 6
