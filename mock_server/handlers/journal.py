@@ -169,9 +169,7 @@ class _Kept:
                 "path": self.path,
                 "query": _clip_pairs(self.query, limit),
                 "headers": _headers(self.headers, limit),
-                "body": journal_body(
-                    self.body, self.media_type, limit, length=self.body_length
-                ),
+                "body": journal_body(self.body, self.media_type, limit, length=self.body_length),
                 "operation": self.operation,
                 "status": self.status,
                 "problems": self.problems,
