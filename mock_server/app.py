@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from functools import cached_property
 from pathlib import Path
 
 import orjson
@@ -36,6 +35,7 @@ from mock_server.edge.faults import break_connection
 from mock_server.fixtures import check_world, load_world
 from mock_server.fixtures.cache import seed_world_cached, world_cache_file
 from mock_server.handlers import MockEngine
+from mock_server.memo import BoundedCache
 from mock_server.messages import MockRequest, MockResponse
 from mock_server.offload import EngineRunner
 from mock_server.router import RouteMatch
@@ -53,6 +53,8 @@ from mock_server.spec import LoadedDocument, load_document
 from mock_server.spec.loader import default_cache_dir
 
 log = logging.getLogger("ibl_mock")
+
+SERVER_NOTE = "this ibl-mock (the published document names https://base.manager.iblai.app)"
 
 # Connexion's security and validation middlewares are left out: openapi-core validates in the
 # engine, and authentication is the mock's own (the document's api-key scheme needs a handler).
@@ -72,6 +74,7 @@ class MockApplication:
 
     def __init__(self, settings: Settings, loaded: LoadedDocument | None = None) -> None:
         self.settings = settings
+        self._served: BoundedCache[tuple[str, str], bytes] = BoundedCache(8)
         self.loaded = loaded or load_document(settings.spec_path, use_cache=settings.use_spec_cache)
         self.world = load_world(settings.fixtures_path)
         self.engine = MockEngine(
@@ -151,13 +154,23 @@ class MockApplication:
         )
         if self.settings.cors:
             # The API's CORS; the control endpoints keep theirs to themselves (edge/control.py).
+            # The origin is reflected, never "*", with Allow-Credentials and `Vary: Origin`:
+            # a browser sending credentials (fetch's `credentials: 'include'`, the TypeScript
+            # client's WITH_CREDENTIALS) refuses a wildcard answer.
+            origins = list(self.settings.cors_origins)
             app.add_middleware(
                 CORSMiddleware,
                 position=MiddlewarePosition.BEFORE_EXCEPTION,
-                allow_origins=["*"],
+                allow_origins=origins,
+                allow_origin_regex=None if origins else ".*",
+                allow_credentials=True,
                 allow_methods=["*"],
                 allow_headers=["*"],
-                expose_headers=["X-Mock-Operation-Id", "X-Mock-Response-Problems"],
+                expose_headers=[
+                    "X-Mock-Operation-Id",
+                    "X-Mock-Response-Problems",
+                    "X-Mock-Override",
+                ],
             )
         return app
 
@@ -177,15 +190,26 @@ class MockApplication:
         endpoint.__name__ = operation_id
         return endpoint
 
-    @cached_property
-    def _openapi_json_bytes(self) -> bytes:
-        return orjson.dumps(self.loaded.document)
-
-    @cached_property
-    def _openapi_yaml_bytes(self) -> bytes:
-        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-        text = yaml.dump(self.loaded.document, Dumper=dumper, sort_keys=False, allow_unicode=True)
-        return text.encode()
+    def _served_document(self, request: Request, media_type: str) -> bytes:
+        """The document with the mock's own origin as its only server, so that Swagger UI's
+        "Try it out" and generated clients call the mock, never production. The Host guard
+        (edge/hosts.py) lets only the mock's names through, so few origins are ever cached."""
+        origin = f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+        key = (origin, media_type)
+        found = self._served.get(key)
+        if found is None:
+            document = {
+                **self.loaded.document,
+                "servers": [{"url": origin, "description": SERVER_NOTE}],
+            }
+            if media_type == "json":
+                found = orjson.dumps(document)
+            else:
+                dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+                text = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
+                found = text.encode()
+            self._served.put(key, found)
+        return found
 
     async def _unrouted(self, request: Request, exc: Exception) -> Response:
         match = request.scope.get("extensions", {}).get(ROUTE_MATCH_KEY)
@@ -216,10 +240,10 @@ class MockApplication:
         return response
 
     async def _openapi_json(self, request: Request) -> Response:
-        return Response(self._openapi_json_bytes, media_type="application/json")
+        return Response(self._served_document(request, "json"), media_type="application/json")
 
     async def _openapi_yaml(self, request: Request) -> Response:
-        return Response(self._openapi_yaml_bytes, media_type="application/yaml")
+        return Response(self._served_document(request, "yaml"), media_type="application/yaml")
 
 
 async def _to_mock_request(request: Request) -> MockRequest:

@@ -128,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         "host; other hosts get Django's 400 (this guards against DNS rebinding)",
     )
     serve.add_argument(
+        "--cors-origins",
+        type=_argument(parse_origins),
+        default=None,
+        metavar="URL,URL",
+        help="origins (e.g. http://localhost:3000) whose pages may call the API; by default "
+        "any origin, reflected with Access-Control-Allow-Credentials so credentialed fetches work",
+    )
+    serve.add_argument(
         "--control-origins",
         type=_argument(parse_origins),
         default=None,

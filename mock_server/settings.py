@@ -92,6 +92,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(default=(), metadata=_parsed(parse_names))
     # Origins (scheme://host[:port]) whose pages may call /__mock__/ besides the mock's own.
     control_origins: tuple[str, ...] = field(default=(), metadata=_parsed(parse_origins))
+    # Origins whose pages may call the API; none: any origin (reflected, with credentials).
+    cors_origins: tuple[str, ...] = field(default=(), metadata=_parsed(parse_origins))
     # An export (GET /__mock__/snapshots/{name}) to start from instead of the seeded world.
     state_path: Path | None = field(default=None, metadata=_parsed(Path))
     # When set, every /__mock__/ request must carry `X-Mock-Control-Key: <key>`.

@@ -64,7 +64,8 @@ class ControlAPI:
 
     @cached_property
     def digest(self) -> str:
-        """The sha256 of the document as /openapi.json serves it (its patches applied)."""
+        """The sha256 of the patched document (as /openapi.json serves it, but for `servers`,
+        which names whichever host asked)."""
         return hashlib.sha256(encode_json(self.loaded.document)).hexdigest()
 
     @property

@@ -3,7 +3,7 @@
 A snapshot saved here is the store's own `snapshot()` (cheap: field maps are copied, values
 shared). An export is `store.dump()` with what it needs to be read back safely:
 
-    {"format": "ibl-mock-state/1", "document": "<sha256 of /openapi.json>", "seed": 0,
+    {"format": "ibl-mock-state/1", "document": "<sha256 of the patched document>", "seed": 0,
      "records": 452, "store": {...}}
 
 An export is checked whole before anything keeps it: its format, the document it was taken

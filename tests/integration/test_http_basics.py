@@ -9,7 +9,7 @@ import orjson
 import pytest
 import yaml
 
-from mock_server.app import MockApplication
+from mock_server.app import SERVER_NOTE, MockApplication
 from mock_server.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ def test_cors_preflight_allows_any_origin_and_the_authorization_header(
         },
     )
     assert response.status_code == 200
-    assert response.headers["access-control-allow-origin"] in ("*", ORIGIN)
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["access-control-allow-credentials"] == "true"
     assert "authorization" in response.headers["access-control-allow-headers"].lower()
     assert "POST" in response.headers["access-control-allow-methods"]
 
@@ -43,7 +44,10 @@ def test_cors_preflight_allows_any_origin_and_the_authorization_header(
 def test_cross_origin_get_is_readable_with_the_mock_headers(client: ASGIClient) -> None:
     response = client.get(CUSTOM_INSTRUCTION, headers={"origin": ORIGIN})
     assert response.status_code == 200
-    assert response.headers["access-control-allow-origin"] == "*"
+    # reflected with credentials allowed, never "*": a credentialed fetch refuses a wildcard
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert "origin" in response.headers["vary"].lower()
     exposed = response.headers["access-control-expose-headers"].lower()
     assert "x-mock-operation-id" in exposed
 
@@ -56,7 +60,9 @@ def test_openapi_json_is_the_patched_document(
     assert response.headers["content-type"].startswith("application/json")
     served = orjson.loads(response.content)
     assert len(served["paths"]) == 797
-    assert served == mock_app.loaded.document
+    # the mock's own origin is the only server, so "Try it out" never calls production
+    assert [server["url"] for server in served["servers"]] == ["http://testserver"]
+    assert served == {**mock_app.loaded.document, "servers": served["servers"]}
     # The patch dropped the default that made the published document invalid.
     search = served["paths"]["/api/catalog/search/programs/"]["post"]["parameters"]
     assert all("default" not in p.get("schema", {}) for p in search)
@@ -67,7 +73,9 @@ def test_openapi_yaml_is_the_same_document(mock_app: MockApplication, client: AS
     assert response.status_code == 200
     assert "yaml" in response.headers["content-type"]
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    assert yaml.load(response.content, Loader=loader) == mock_app.loaded.document
+    served = yaml.load(response.content, Loader=loader)
+    assert served == {**mock_app.loaded.document, "servers": served["servers"]}
+    assert served["servers"][0]["url"] == "http://testserver"
 
 
 def test_docs_serve_swagger_ui_on_the_served_document(client: ASGIClient) -> None:
@@ -249,3 +257,22 @@ def test_a_bad_query_value_is_a_400_the_served_document_declares(client: ASGICli
     assert list(response.json()) == ["mentor_id"]
     served = client.get("/openapi.json").json()
     assert "400" in served["paths"][template]["get"]["responses"]
+
+
+def test_the_served_yaml_names_the_asking_host(client: ASGIClient) -> None:
+    served = yaml.safe_load(client.get("/openapi.yaml", headers={"host": "localhost:9001"}).text)
+    assert served["servers"] == [
+        {"url": "http://localhost:9001", "description": SERVER_NOTE},
+    ]
+
+
+def test_cors_origins_restricts_the_api(
+    mock_app: MockApplication, make_client: Callable[[Any], ASGIClient]
+) -> None:
+    restricted = make_client(
+        MockApplication(Settings(cors_origins=(ORIGIN,)), loaded=mock_app.loaded).asgi
+    )
+    allowed = restricted.get(CUSTOM_INSTRUCTION, headers={"origin": ORIGIN})
+    assert allowed.headers["access-control-allow-origin"] == ORIGIN
+    other = restricted.get(CUSTOM_INSTRUCTION, headers={"origin": "https://elsewhere.example"})
+    assert "access-control-allow-origin" not in other.headers

@@ -148,6 +148,8 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "100-300",
         "--error-rate",
         "0.05",
+        "--cors-origins",
+        "http://localhost:5173",
     )
     options = {key: value for key, value in vars(args).items() if key != "command"}
     assert options == {
@@ -171,6 +173,7 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "control_key": "k3y",
         "latency": "100-300",
         "error_rate": 0.05,
+        "cors_origins": ("http://localhost:5173",),
     }
     assert Settings.from_env(**options) == Settings(**options)
 
