@@ -232,8 +232,20 @@ def _clock(text: str) -> str:
     return text
 
 
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """argparse hands a subcommand's unknown options to the top-level parser, whose error
+    shows the top-level usage; the subcommand's own usage is the one that helps."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        subparsers = next(
+            action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+        )
+        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parse(build_parser(), argv)
     options = {k: v for k, v in vars(args).items() if k not in ("command", "verbose")}
     settings = Settings.from_env(**options)
     if args.command == "serve":

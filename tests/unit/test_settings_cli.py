@@ -354,3 +354,13 @@ def test_chaos_options_refuse_what_they_cannot_read(
     with pytest.raises(SystemExit):
         _serve(option, value)
     assert option in capsys.readouterr().err
+
+
+def test_a_mistyped_serve_option_shows_serves_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    from mock_server.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--prot", "1"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: ibl-mock serve") and "unrecognized arguments: --prot 1" in err

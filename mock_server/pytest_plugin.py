@@ -1,0 +1,99 @@
+"""A pytest plugin, installed with the package: the fixture `ibl_mock`, no server to babysit.
+
+    def test_lists_are_empty_at_first(ibl_mock):
+        answer = httpx.get(f"{ibl_mock.url}/api/ai-mentor/orgs/main/users/nora-new/projects/",
+                           headers={"Authorization": ibl_mock.authorization("main", "alice")})
+        assert answer.json()["count"] == 0
+
+The first test that asks for it starts one `ibl-mock serve` on a free port (one per pytest-xdist
+worker), which stops when the run ends. Every test gets a clean world: the store reset to the
+seeded one, no overrides, no chaos, an empty journal. `ibl_mock.control` is the control client
+(`mock_server.control.MockControl`). Options for the server go in the ini option
+`ibl_mock_args` (e.g. `ibl_mock_args = --seed 7 --validate-responses`).
+"""
+
+from __future__ import annotations
+
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from mock_server.control import MockControl
+
+START_TIMEOUT = 60.0
+READY = "ibl-mock ready:"
+
+
+@dataclass(frozen=True)
+class IblMock:
+    url: str  # e.g. http://127.0.0.1:54321
+    control: MockControl
+
+    def authorization(self, tenant: str = "main", username: str | None = None) -> str:
+        """The `Authorization` value of a demo tenant's key, or of one of its users."""
+        from mock_server.fixtures import DEFAULT_WORLD_PATH, load_world
+
+        for found in load_world(DEFAULT_WORLD_PATH).tenants:
+            if found.name != tenant:
+                continue
+            if username is None:
+                return found.authorization
+            for user in found.users:
+                if user.username == username:
+                    return user.authorization
+        raise LookupError(f"no demo {'user ' + username if username else 'tenant'} in {tenant}")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("ibl_mock_args", "options for the ibl-mock server of the ibl_mock fixture")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def ibl_mock_server(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The base URL of this run's (or this worker's) mock; its output goes to a file under
+    pytest's temporary directory, shown if it does not start."""
+    port = _free_port()
+    extra = shlex.split(str(pytestconfig.getini("ibl_mock_args") or ""))
+    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), *extra]
+    log = tmp_path_factory.mktemp("ibl-mock") / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while READY not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"ibl-mock did not start:\n{log.read_text()[-4000:]}", pytrace=False)
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def ibl_mock(ibl_mock_server: str) -> IblMock:
+    """The run's mock, its world back to where it started."""
+    control = MockControl(ibl_mock_server)
+    control.reset()
+    control.clear_overrides()
+    control.set_settings(latency=None, error_rate=0.0)
+    control.clear_requests()
+    return IblMock(ibl_mock_server, control)
