@@ -84,6 +84,9 @@ def test_docs_serve_swagger_ui_on_the_served_document(client: ASGIClient) -> Non
     assert page.headers["content-type"].startswith("text/html")
     assert "<title>Swagger UI</title>" in page.text
     assert 'url: "/openapi.json"' in page.text
+    config = client.get("/docs/swagger-ui-config.json").json()
+    # collapsed by tag and filterable: the page draws tag headers, not 1,193 operations
+    assert (config["docExpansion"], config["filter"]) == ("none", True)
     bundle = client.get("/docs/swagger-ui-bundle.js")
     assert bundle.status_code == 200
     assert len(bundle.content) > 100_000
