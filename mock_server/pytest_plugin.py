@@ -14,13 +14,15 @@ seeded one, no overrides, no chaos, an empty journal. `ibl_mock.control` is the 
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -54,29 +56,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("ibl_mock_args", "options for the ibl-mock server of the ibl_mock fixture")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def ibl_mock_server(
-    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The base URL of this run's (or this worker's) mock; its output goes to a file under
-    pytest's temporary directory, shown if it does not start."""
-    port = _free_port()
-    extra = shlex.split(str(pytestconfig.getini("ibl_mock_args") or ""))
-    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), *extra]
-    log = tmp_path_factory.mktemp("ibl-mock") / "server.log"
+class MockStartError(RuntimeError):
+    """The mock exited, or did not print its ready line in time; the message ends with its log."""
+
+
+@contextlib.contextmanager
+def serving(options: Sequence[str], log: Path, *, timeout: float = START_TIMEOUT) -> Iterator[str]:
+    """`ibl-mock serve` on a free port, its output in `log`; yields its base URL, then stops it.
+
+    The output goes to a file, not a pipe, so that nothing has to keep reading it."""
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), *options]
     with log.open("w") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + timeout
         while READY not in log.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"ibl-mock did not start:\n{log.read_text()[-4000:]}", pytrace=False)
+                state = "exited" if process.poll() is not None else "did not become ready"
+                raise MockStartError(f"ibl-mock {state}:\n{log.read_text()[-4000:]}")
             time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -86,6 +90,21 @@ def ibl_mock_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def ibl_mock_server(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The base URL of this run's (or this worker's) mock; its log is under pytest's
+    temporary directory, and shown if it does not start."""
+    options = shlex.split(str(pytestconfig.getini("ibl_mock_args") or ""))
+    log = tmp_path_factory.mktemp("ibl-mock") / "server.log"
+    try:
+        with serving(options, log) as url:
+            yield url
+    except MockStartError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture
