@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,7 +24,6 @@ from mock_server.messages import JSON_MEDIA_TYPE, MockRequest, MockResponse, enc
 from mock_server.spec.index import Operation, object_properties, resolve_ref
 from mock_server.steering import Chaos, OverrideBook, PlannedAnswer, merge_patch
 from mock_server.steering.contract import BODILESS_STATUSES, declared_statuses, status_key
-from mock_server.steering.plans import Fault
 from mock_server.steering.preferences import Preferences
 from mock_server.steering.problems import SteeringProblem
 from mock_server.synthesis import Synthesizer
@@ -60,7 +59,6 @@ class Plan:
     example: str | None = None
     dynamic: bool = False
     override_id: str | None = None
-    problems: tuple[str, ...] = field(default=())  # known at installation (allow_invalid)
 
 
 class Steering:
@@ -98,7 +96,7 @@ class Steering:
             )
             if taken is not None:
                 override, answer = taken
-                plan = Plan(answer, override_id=override.id, problems=answer.problems)
+                plan = Plan(answer, override_id=override.id)
         if plan is None and self.chaos.active and self.chaos.fails():
             plan = Plan(PlannedAnswer(status=_failure_status(operation)))
         return plan
@@ -140,7 +138,7 @@ class Steering:
         """The steered answer, and the contract problems it knowingly has."""
         planned = plan.answer
         status = planned.status or operation.answer_status
-        problems = list(plan.problems)
+        problems = list(planned.problems)  # known at installation (allow_invalid)
         if planned.has_body:
             response = self._replaced(operation, status, planned.body)
         elif plan.example is not None:
@@ -256,4 +254,4 @@ def _failure_status(operation: Operation) -> int:
     return declared[0] if declared else 500
 
 
-__all__ = ["OVERRIDE_HEADER", "Fault", "Plan", "Steering"]
+__all__ = ["OVERRIDE_HEADER", "Plan", "Steering"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from fuzzing import deterministic
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -44,13 +44,7 @@ def control_asgi() -> Any:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@deterministic(EXAMPLES)
 def test_control_operation_honours_its_contract(case: Any, control_asgi: Any) -> None:
     response = case.call(app=control_asgi)
     case.validate_response(response, checks=CHECKS)

@@ -24,7 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, settings
+from fuzzing import deterministic
+from hypothesis import assume
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.meta import CoveragePhaseData
@@ -331,13 +332,7 @@ pytestmark = pytest.mark.contract
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@deterministic(EXAMPLES)
 def test_operation_refuses_invalid_requests(case: Any, mock_server_url: str) -> None:
     assume(_sendable(case))
     response = case.call(base_url=mock_server_url, headers=AUTHORIZATION)
