@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import logging
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server import dashboard
 from mock_server.admin import ControlAPI
 from mock_server.admin.routes import DOCUMENT_PATH
 from mock_server.auth import Authenticator, AuthMode
@@ -36,7 +38,7 @@ from mock_server.fixtures import check_world, load_world
 from mock_server.fixtures.cache import seed_world_cached, world_cache_file
 from mock_server.handlers import MockEngine
 from mock_server.memo import BoundedCache
-from mock_server.messages import MockRequest, MockResponse
+from mock_server.messages import MockRequest, MockResponse, encode_json
 from mock_server.offload import EngineRunner
 from mock_server.router import RouteMatch
 from mock_server.routing import (
@@ -51,6 +53,8 @@ from mock_server.routing import (
 from mock_server.settings import Settings
 from mock_server.spec import LoadedDocument, load_document
 from mock_server.spec.loader import default_cache_dir
+from mock_server.store import InMemoryStore
+from mock_server.store.backends import Identity, open_backends
 
 log = logging.getLogger("ibl_mock")
 
@@ -88,8 +92,11 @@ class MockApplication:
         )
         check_world(self.world, settings.fixtures_path, self.engine.model)
         if settings.latency is not None or settings.error_rate:
-            chaos = {"latency": settings.latency, "error_rate": settings.error_rate}
-            self.engine.chaos.update(chaos)
+            # Every session starts with the run's chaos settings.
+            self.engine.chaos_defaults = {
+                "latency": settings.latency,
+                "error_rate": settings.error_rate,
+            }
         self.router = router_from_index(self.engine.index)
         world_cache = (
             world_cache_file(
@@ -104,7 +111,6 @@ class MockApplication:
         )
         log.info("%s", seed_world_cached(self.engine, self.world, world_cache))
         self.engine.authenticator = Authenticator(AuthMode(settings.auth), self.world)
-        self.seeded = self.engine.store.snapshot()
         # What start-up built (the document, the world, the model) lives as long as the
         # process: out of the collector's sight, a full collection no longer walks it (the
         # create+read p99 fell from 125 to 39 ms in process).
@@ -112,9 +118,14 @@ class MockApplication:
         gc.freeze()
         # Slow answers are made off the event loop (offload.py), fast ones on it.
         self.runner = EngineRunner(self.engine.handle)
+        self.connexion = self._build()  # a --state file is read into the seeded world here
+        identity = Identity(self.loaded.sha256, world_digest(self.engine.seeded))
+        backends = open_backends(
+            identity, data_path=settings.data_path, store_url=settings.store_url
+        )
+        self.engine.start_sessions(backends, ttl=settings.session_ttl or None)
         # The edge guards (host, control endpoints, body) stand before the Connexion stack.
-        self.connexion = self._build()
-        self.asgi: ASGIApp = guarded(self.connexion, settings, self.engine.journal)
+        self.asgi: ASGIApp = guarded(self.connexion, settings, self.engine.sessions_started())
 
     @property
     def operation_count(self) -> int:
@@ -122,13 +133,13 @@ class MockApplication:
 
     def _build(self) -> MockConnexion:
         # The control endpoints (/__mock__/*) are a contract of their own: mock_server/admin/.
-        self.control = ControlAPI(
-            self.engine, self.loaded, self.settings, seeded=lambda: self.seeded
-        )
+        self.control = ControlAPI(self.engine, self.loaded, self.settings)
         fallback = Starlette(
             routes=[
                 Route("/openapi.json", self._openapi_json, methods=["GET"]),
                 Route("/openapi.yaml", self._openapi_yaml, methods=["GET"]),
+                Route("/", _dashboard_page, methods=["GET"]),
+                Route(f"{dashboard.ASSET_PREFIX}{{name}}", _dashboard_asset, methods=["GET"]),
                 *self.control.routes,
             ],
             exception_handlers={404: self._unrouted, 405: self._unrouted},
@@ -237,11 +248,12 @@ class MockApplication:
             path=request.url.path,
             host_url="",
             query=tuple(request.query_params.multi_items()),
+            headers={k.lower(): v for k, v in request.headers.items()},
         )
         problems = (
             [] if response.status_code < 400 else [bytes(response.body).decode(errors="replace")]
         )
-        self.engine.journal.record(mock_request, None, response.status_code, problems)
+        self.engine.sessions_started().record(mock_request, None, response.status_code, problems)
         return response
 
     async def _openapi_json(self, request: Request) -> Response:
@@ -249,6 +261,18 @@ class MockApplication:
 
     async def _openapi_yaml(self, request: Request) -> Response:
         return Response(self._served_document(request, "yaml"), media_type="application/yaml")
+
+
+async def _dashboard_page(request: Request) -> Response:
+    return HTMLResponse(dashboard.page(), headers=dashboard.HEADERS)
+
+
+async def _dashboard_asset(request: Request) -> Response:
+    found = dashboard.asset(request.path_params["name"])
+    if found is None:
+        return JSONResponse({"detail": "Not found."}, status_code=404)
+    content, media_type = found
+    return Response(content, media_type=media_type, headers=dashboard.HEADERS)
 
 
 async def _to_mock_request(request: Request) -> MockRequest:
@@ -311,6 +335,11 @@ def _options_response(template: str, allowed: list[str]) -> Response:
         "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
     }
     return JSONResponse(metadata, headers={"Allow": ", ".join(allowed)})
+
+
+def world_digest(seeded: InMemoryStore) -> str:
+    """What kept state is applied over: the seeded world's records, ids and seeded scopes."""
+    return hashlib.sha256(encode_json(seeded.dump())).hexdigest()
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:

@@ -20,7 +20,9 @@ from mock_server.settings import (  # noqa: E402
     parse_names,
     parse_origins,
     parse_rate,
+    parse_seconds,
     parse_size,
+    parse_store_url,
 )
 
 T = TypeVar("T")
@@ -176,6 +178,39 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FRACTION",
         help="answer this share of API requests (e.g. 0.05) with the operation's declared 5xx, "
         "or Django's 500 page where none is declared; also GET/PUT /__mock__/settings",
+    )
+    serve.add_argument(
+        "--session-ttl",
+        type=_argument(parse_seconds),
+        default=None,
+        metavar="SECONDS",
+        help="drop a session (X-Mock-Session: NAME) unused for this long (default 3600; 0: "
+        "never); the default session is never dropped",
+    )
+    serve.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        dest="data_path",
+        metavar="PATH",
+        help="keep state in this SQLite file: every write is on disk before it is answered, "
+        "and a restart resumes where it was, sessions included",
+    )
+    serve.add_argument(
+        "--store",
+        type=_argument(parse_store_url),
+        default=None,
+        dest="store_url",
+        metavar="URL",
+        help="keep state in Redis (redis://HOST:PORT/DB), shared by every worker and host "
+        "serving it",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="serve with N processes (needs --store redis://...: they share its state)",
     )
     serve.add_argument(
         "--no-cache",

@@ -68,6 +68,26 @@ def parse_rate(text: str) -> float:
     return rate
 
 
+def parse_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0.0 <= seconds < 10**9:
+        raise ValueError(f"{text!r} is not a number of seconds (e.g. 3600; 0: never)")
+    return seconds
+
+
+def parse_store_url(text: str) -> str | None:
+    """`redis://HOST:PORT/DB` (or rediss://, unix://); empty: the in-memory store."""
+    text = text.strip()
+    if not text:
+        return None
+    if not re.match(r"(rediss?|unix)://", text):
+        raise ValueError(f"{text!r} is not a Redis URL (e.g. redis://127.0.0.1:6379/0)")
+    return text
+
+
 def _parsed(parse: Callable[[str], object]) -> dict[str, object]:
     return {"parse": parse}
 
@@ -101,6 +121,12 @@ class Settings:
     # Chaos: latency added to every API answer (ms, or LOW-HIGH) and a share of them failed.
     latency: str | None = field(default=None, metadata=_parsed(parse_latency))
     error_rate: float = field(default=0.0, metadata=_parsed(parse_rate))
+    # Sessions unused for this many seconds are dropped (0: never); the default one never is.
+    session_ttl: float = field(default=3600.0, metadata=_parsed(parse_seconds))
+    # Where state outlives the process: a SQLite file (`--data`), or Redis (`--store redis://`).
+    data_path: Path | None = field(default=None, metadata=_parsed(Path))
+    store_url: str | None = field(default=None, metadata=_parsed(parse_store_url))
+    workers: int = 1
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from mock_server.admin.snapshots import ExportProblem, ShelfFull, SnapshotShelf
+from mock_server.admin.world import list_paths, world_answer
 from mock_server.handlers import MockEngine
 from mock_server.handlers.journal import JournalFilter
+from mock_server.sessions import DEFAULT_SESSION
 from mock_server.steering import SteeringProblem
 
 DEFAULT_LIMIT = 100
@@ -48,25 +51,31 @@ def _page(results: list[Any], count: int | None = None) -> ControlAnswer:
 NO_CONTENT = ControlAnswer(204)
 
 
+def _instant(epoch_seconds: float) -> str:
+    moment = datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds")
+    return moment.replace("+00:00", "Z")
+
+
 class ControlOperations:
     def __init__(
         self,
         engine: MockEngine,
         shelf: SnapshotShelf,
         *,
-        start: Callable[[], object],
         document: Callable[[], bytes],
     ) -> None:
         self.engine = engine
         self.shelf = shelf
-        self.start = start  # the store's snapshot `resetState` goes back to
         self._document = document
 
     def handlers(self) -> dict[str, Callable[[ControlCall], ControlAnswer]]:
         """operationId -> its method; every operation of control.yaml has one (a test holds)."""
         return {
             "resetState": self.reset_state,
+            "listSessions": self.list_sessions,
+            "dropSession": self.drop_session,
             "getState": self.get_state,
+            "getWorld": self.get_world,
             "listRequests": self.list_requests,
             "countRequests": self.count_requests,
             "clearRequests": self.clear_requests,
@@ -93,12 +102,47 @@ class ControlOperations:
     # -- state ----------------------------------------------------------------------------------
 
     def reset_state(self, call: ControlCall) -> ControlAnswer:
-        """Back to the starting world: the store only (journal, overrides, settings stay)."""
-        self.engine.store.restore(self.start())
+        """The session back to the starting world: its store only (its journal, overrides and
+        settings stay). Other sessions are not touched."""
+        self.engine.session().store.reset()
         return ControlAnswer(200, {"detail": RESET_DETAIL, **self.summary()})
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def list_sessions(self, call: ControlCall) -> ControlAnswer:
+        assert self.engine.sessions is not None
+        listed = [
+            {
+                "name": session.name,
+                "records": sum(session.store.counts().values()),
+                "written": session.store.written(),
+                "requests": session.journal.total(),
+                "last_used": _instant(session.last_used),
+            }
+            for session in self.engine.sessions.listing()
+        ]
+        return _page(listed)
+
+    def drop_session(self, call: ControlCall) -> ControlAnswer:
+        assert self.engine.sessions is not None
+        name = call.path["name"]
+        if name == DEFAULT_SESSION:
+            return _detail(
+                400, "The default session is never dropped; POST /__mock__/reset resets it."
+            )
+        if not self.engine.sessions.drop(name):
+            return _detail(404, "Not found.")
+        return NO_CONTENT
 
     def get_state(self, call: ControlCall) -> ControlAnswer:
         return ControlAnswer(200, self.summary())
+
+    def get_world(self, call: ControlCall) -> ControlAnswer:
+        return ControlAnswer(200, world_answer(self.engine, self._list_paths))
+
+    @cached_property
+    def _list_paths(self) -> dict[str, dict[str, str]]:
+        return list_paths(self.engine)  # the model never changes: worked out once
 
     def get_control_document(self, call: ControlCall) -> ControlAnswer:
         return ControlAnswer(200, raw=self._document())

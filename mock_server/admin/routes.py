@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
 from functools import cached_property
 from urllib.parse import parse_qsl
 
@@ -25,10 +24,13 @@ from mock_server.admin.operations import ControlAnswer, ControlCall, ControlOper
 from mock_server.admin.snapshots import SnapshotShelf, read_state_file
 from mock_server.handlers import MockEngine
 from mock_server.messages import JSON_MEDIA_TYPE, MockRequest, encode_json
+from mock_server.sessions import SessionProblem, TooManySessions, session_of
 from mock_server.settings import Settings
 from mock_server.spec import LoadedDocument
 
 CONTROL_KEY_HEADER = "x-mock-control-key"
+# Operations over every session, or none: they enter none (and make none by being asked).
+SESSIONLESS = frozenset({"listSessions", "dropSession", "getControlDocument", "getWorld"})
 DOCUMENT_PATH = "/__mock__/openapi.json"
 NOT_FOUND = {"detail": "Not found."}
 
@@ -41,24 +43,21 @@ class ControlAPI:
         engine: MockEngine,
         loaded: LoadedDocument,
         settings: Settings,
-        *,
-        seeded: Callable[[], object],
     ) -> None:
-        """`seeded` gives the store's snapshot a reset goes back to (read at each reset, so
-        an application may take it again); a --state file takes its place."""
+        """Built before the sessions start: a --state file becomes the seeded world itself,
+        which every session starts from and a reset goes back to."""
         self.engine = engine
         self.loaded = loaded
         self.document = ControlDocument()
         self.key = settings.control_key or None
-        self.shelf = SnapshotShelf(engine.store, digest=lambda: self.digest, seed=settings.seed)
-        start = seeded
+        self.shelf = SnapshotShelf(
+            engine.store, engine.seeded, digest=lambda: self.digest, seed=settings.seed
+        )
         if settings.state_path is not None:
-            # Checked whole (StateFileError) before the live store takes it.
-            engine.store.load(read_state_file(settings.state_path, self.digest))
-            loaded_state = engine.store.snapshot()
-            start = lambda: loaded_state  # noqa: E731
+            # Checked whole (StateFileError) before the store takes it.
+            engine.seeded.load(read_state_file(settings.state_path, self.digest))
         self.operations = ControlOperations(
-            engine, self.shelf, start=start, document=lambda: self.document.json_bytes
+            engine, self.shelf, document=lambda: self.document.json_bytes
         )
         self.handlers = self.operations.handlers()
 
@@ -104,7 +103,18 @@ class ControlAPI:
         # The last value of each name, as Django hands it over; blanks mean "not given".
         query = {name: value for name, value in mock_request.query if value != ""}
         call = ControlCall(path=routed.match.path_params, query=query, body=body)
-        return _json(self.handlers[operation.operation_id](call))
+        try:
+            name, _ = session_of(mock_request.headers, ())
+        except SessionProblem as bad_name:
+            return _json(ControlAnswer(400, bad_name.detail))
+        handler = self.handlers[operation.operation_id]
+        if operation.operation_id in SESSIONLESS:
+            return _json(handler(call))
+        try:
+            with self.engine.sessions_started().entered(name):
+                return _json(handler(call))
+        except TooManySessions as full:
+            return _json(ControlAnswer(full.status, full.detail))
 
     def _key_refusal(self, request: Request, path: str, method: str) -> Response | None:
         if self.key is None or (path == DOCUMENT_PATH and method in ("GET", "HEAD")):

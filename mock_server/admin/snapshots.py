@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.messages import encode_json
-from mock_server.store import InMemoryStore, Store
+from mock_server.store import InMemoryStore, LayeredStore, Store
 
 STATE_FORMAT = "ibl-mock-state/1"
 MAX_SNAPSHOTS = 32
@@ -177,8 +177,13 @@ def _words(said: object) -> str:
 class SnapshotShelf:
     """At most `MAX_SNAPSHOTS` named snapshots of one store, thread-safe."""
 
-    def __init__(self, store: Store, *, digest: Callable[[], str], seed: int) -> None:
+    def __init__(
+        self, store: Store, seeded: InMemoryStore, *, digest: Callable[[], str], seed: int
+    ) -> None:
+        """`store`: the current session's; `seeded`: the world every session's snapshot is
+        taken over (so a snapshot saved in one session can be restored in another)."""
         self._store = store
+        self._seeded = seeded
         self._digest = digest  # computed on first need: hashing the document costs ~15 ms
         self._seed = seed
         self._kept: dict[str, NamedSnapshot] = {}
@@ -237,7 +242,7 @@ class SnapshotShelf:
         if named is None:
             return None
         if named.native is not None:
-            carrier = InMemoryStore()  # the snapshot is read through a store of its own
+            carrier = LayeredStore(self._seeded)  # read through a session of its own
             carrier.restore(named.native)
             dump = carrier.dump()
         else:

@@ -12,17 +12,16 @@ never see a refused request, so response validation never judges these answers.
 
 from __future__ import annotations
 
-from mock_server.edge.asgi import ASGIApp, Refusals
+from mock_server.edge.asgi import ASGIApp, Recorder, Refusals
 from mock_server.edge.body import BodyGuard
 from mock_server.edge.control import ControlGuard
 from mock_server.edge.hosts import HostGuard, HostPolicy, exposure_warning
-from mock_server.handlers.journal import Journal
 from mock_server.settings import Settings
 
 __all__ = ["HostPolicy", "exposure_warning", "guarded"]
 
 
-def guarded(app: ASGIApp, settings: Settings, journal: Journal) -> ASGIApp:
+def guarded(app: ASGIApp, settings: Settings, journal: Recorder) -> ASGIApp:
     """`app` behind the edge guards, outermost first: host, control endpoints, body."""
     refusals = Refusals(journal)
     app = BodyGuard(app, settings.max_body, refusals)

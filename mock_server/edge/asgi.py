@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import orjson
 
-from mock_server.handlers.journal import Journal
 from mock_server.messages import MockRequest
 
 Scope = MutableMapping[str, Any]
@@ -51,10 +50,18 @@ async def send_json(
     await send({"type": "http.response.body", "body": content})
 
 
+class Recorder(Protocol):
+    """Where a refusal is journaled: the sessions, each request in the journal of its own."""
+
+    def record(
+        self, request: MockRequest, operation_id: str | None, status: int, problems: list[str]
+    ) -> None: ...
+
+
 class Refusals:
     """Answers a refusal and records it in the journal, like any other answer."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Recorder) -> None:
         self.journal = journal
 
     async def refuse(
@@ -71,6 +78,10 @@ class Refusals:
             path=str(scope.get("path", "")),
             host_url="",
             query=tuple(parse_qsl(query, keep_blank_values=True)),
+            headers={
+                bytes(k).decode("latin-1").lower(): bytes(v).decode("latin-1")
+                for k, v in scope.get("headers") or []
+            },
         )
         self.journal.record(request, None, status, [detail])
         await send_json(send, status, {"detail": detail}, headers)

@@ -33,12 +33,20 @@ from mock_server.handlers.visibility import Visibility
 from mock_server.memo import BoundedCache, text_weight
 from mock_server.messages import MockRequest, MockResponse, encode_json
 from mock_server.model import OperationRole, infer_resources
+from mock_server.sessions import (
+    CurrentStore,
+    Session,
+    SessionBook,
+    SessionProblem,
+    TooManySessions,
+    session_of,
+)
 from mock_server.spec.index import Operation, OperationIndex, resolve_ref
 from mock_server.steering.chaos import Chaos
 from mock_server.steering.overrides import OverrideBook
 from mock_server.steering.preferences import Preferences, might_steer, read_preferences
 from mock_server.steering.problems import SteeringProblem
-from mock_server.store import InMemoryStore, Store
+from mock_server.store import Backends, InMemoryStore
 from mock_server.synthesis import Synthesizer
 from mock_server.synthesis.validation import Validators
 from mock_server.validation import ContractValidator, RequestProblem
@@ -67,7 +75,7 @@ class MockEngine:
         validate_responses: bool = False,
         strict: bool = False,
         index: OperationIndex | None = None,
-        store: Store | None = None,
+        store: InMemoryStore | None = None,
         world: World | None = None,
         clock: datetime = DEFAULT_ANCHOR,
         populate_new_scopes: bool = False,
@@ -75,10 +83,11 @@ class MockEngine:
         self.document = document
         self.index = index or OperationIndex.from_document(document)
         self.validator = ContractValidator(document, strict=strict)
-        self.journal = Journal()
         validators = Validators(document)
-        self.overrides = OverrideBook(document, self.index, validators)
-        self.chaos = Chaos(seed=seed)
+        self.seed = seed
+        # Every session's overrides start empty from this one; its chaos from these settings.
+        self._overrides = OverrideBook(document, self.index, validators)
+        self.chaos_defaults: dict[str, Any] = {}
         self.directory = Directory(world, seed=seed)
         self.timeline = Timeline(clock)
         self.coherer = Coherer(document, validators.fits, self.directory, self.timeline)
@@ -86,7 +95,10 @@ class MockEngine:
             document, seed=seed, validators=validators, finish=self.coherer.finish
         )
         self.projector = Projector(document, self.synthesizer)
-        self.store = store or InMemoryStore()
+        # The seeded world, shared by every session; the handlers see the current session's.
+        self.seeded = store or InMemoryStore()
+        self.store = CurrentStore(self.seeded)
+        self.sessions: SessionBook | None = None
         self.model = infer_resources(self.index, document)
         self.resources = ResourceHandlers(
             self.model,
@@ -104,7 +116,7 @@ class MockEngine:
             known=self.directory,
             visibility=Visibility(self._tenant_number, self._person_number),
         )
-        self.steering = Steering(document, self.synthesizer, self.overrides, self.chaos, seed=seed)
+        self.steering = Steering(document, self.synthesizer, self.session, seed=seed)
         self.aggregates = Aggregates(document, self.model.roles, self.store, validators.fits)
         self.validate_responses = validate_responses
         self.authenticator = Authenticator(AuthMode.ANY)
@@ -112,10 +124,68 @@ class MockEngine:
             4096, max_bytes=BODIES_BYTES, weigh=text_weight
         )
 
+    def start_sessions(self, backends: Backends | None = None, ttl: float | None = None) -> None:
+        """From now on every request is in a session (the default one unless it names one);
+        the store as it is now is the seeded world they all start from."""
+        self.sessions = SessionBook(
+            self.seeded,
+            overrides=self._overrides,
+            chaos=self._new_chaos,
+            backends=backends,
+            ttl=ttl,
+        )
+        self.store.book = self.sessions
+
+    def _new_chaos(self) -> Chaos:
+        chaos = Chaos(seed=self.seed)
+        if self.chaos_defaults:
+            chaos.update(self.chaos_defaults)
+        return chaos
+
+    def sessions_started(self) -> SessionBook:
+        """The sessions, started now (with no backend and no expiry) if nobody started them."""
+        if self.sessions is None:
+            self.start_sessions()
+            assert self.sessions is not None
+        return self.sessions
+
+    def session(self) -> Session:
+        """The session the current request is in (the default one outside any)."""
+        return self.sessions_started().current()
+
+    @property
+    def journal(self) -> Journal:
+        return self.session().journal
+
+    @property
+    def overrides(self) -> OverrideBook:
+        return self.session().overrides
+
+    @property
+    def chaos(self) -> Chaos:
+        return self.session().chaos
+
     def handle(self, operation_id: str, request: MockRequest) -> MockResponse:
         operation = self.index.by_id[operation_id]
         if request.method != operation.method:  # HEAD answered by the GET operation
             request = replace(request, method=operation.method)
+        try:
+            name, query = session_of(request.headers, request.query)
+        except SessionProblem as refused:
+            response = self._error(operation, request, 400, refused.detail)
+            return self._sent(operation_id, request, response, [summary(refused.detail)])
+        if len(query) != len(request.query):
+            request = replace(request, query=query)
+        try:
+            with self.sessions_started().entered(name):
+                return self._handle(operation_id, operation, request)
+        except TooManySessions as refused:
+            response = self._error(operation, request, refused.status, refused.detail)
+            return self._sent(operation_id, request, response, [summary(refused.detail)])
+
+    def _handle(
+        self, operation_id: str, operation: Operation, request: MockRequest
+    ) -> MockResponse:
         preferences: Preferences | None = None
         if might_steer(request.headers, request.query):
             try:

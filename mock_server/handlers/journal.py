@@ -234,6 +234,11 @@ class Journal:
             while self._chars > self._max_chars and len(self._entries) > 1:
                 self._chars -= self._entries.popleft().chars
 
+    def total(self) -> int:
+        """How many requests were ever recorded (kept or not)."""
+        with self._lock:
+            return self._next_id - 1
+
     @property
     def chars(self) -> int:
         """The journal's size, in characters of text it holds (about its JSON's length)."""

@@ -100,8 +100,7 @@ class Linker:
                     data = dict(record.data)
                     self._link(record.resource, schema, record.scope, data, key, provide=False)
                     changed = {k: v for k, v in data.items() if record.data.get(k) != v}
-                    self.store.update(record, changed)
-                    self.answer_back(record)
+                    self.answer_back(self.store.update(record, changed))
 
     def link(
         self, resource: str, schema: Mapping[str, Any], scope: Scope, data: dict[str, Any], key: str

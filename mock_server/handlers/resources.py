@@ -196,7 +196,7 @@ class ResourceHandlers:
             values = [v for v in membership.values(body) if self.records.fits_item(item_schema, v)]
             changes = {field: membership.apply(record.data.get(field), values)}
             changes.update(self.records.derived(call.role, {**record.data, **changes}))
-            self.store.update(record, changes)
+            record = self.store.update(record, changes)
         return StateAnswer(call.status, record=record.data)
 
     def _lookup(self, call: _Call) -> Record | None:
@@ -237,7 +237,7 @@ class ResourceHandlers:
             # PATCH differ in what they require, which request validation already enforced.
             changes = self.records.writable(call.role, call.writes)
             changes.update(self.records.derived(call.role, {**record.data, **changes}))
-            self.store.update(record, {**changes, **self.records.stamps(record.data)})
+            record = self.store.update(record, {**changes, **self.records.stamps(record.data)})
             self.records.linker.answer_back(record)
         return StateAnswer(call.status, record=record.data)
 

@@ -14,7 +14,7 @@ import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -61,20 +61,26 @@ class Plan:
     override_id: str | None = None
 
 
+class SteeringState(Protocol):
+    """What steers a session: its overrides and its chaos settings."""
+
+    overrides: OverrideBook
+    chaos: Chaos
+
+
 class Steering:
     def __init__(
         self,
         document: Mapping[str, Any],
         synthesizer: Synthesizer,
-        overrides: OverrideBook,
-        chaos: Chaos,
+        state: Callable[[], SteeringState],
         *,
         seed: int = 0,
     ) -> None:
+        """`state` gives the current session's overrides and chaos, asked per request."""
         self._document = document
         self._synthesizer = synthesizer
-        self.overrides = overrides
-        self.chaos = chaos
+        self._state = state
         self._delays = random.Random(seed)
         self._fresh = itertools.count(1)
 
@@ -90,14 +96,13 @@ class Steering:
         plan: Plan | None = None
         if preferences is not None and preferences.shapes_answer:
             plan = self._preferred(operation, preferences)
-        elif self.overrides.has(operation.operation_id):
-            taken = self.overrides.take(
-                operation.operation_id, request.path_params, request.query, body
-            )
+        elif (overrides := self._state().overrides).has(operation.operation_id):
+            taken = overrides.take(operation.operation_id, request.path_params, request.query, body)
             if taken is not None:
                 override, answer = taken
                 plan = Plan(answer, override_id=override.id)
-        if plan is None and self.chaos.active and self.chaos.fails():
+        chaos = self._state().chaos
+        if plan is None and chaos.active and chaos.fails():
             plan = Plan(PlannedAnswer(status=_failure_status(operation)))
         return plan
 
@@ -123,8 +128,8 @@ class Steering:
             delay = plan.answer.delay
         if delay is not None:
             response.delay = delay.seconds(self._delays)
-        elif self.chaos.active:
-            response.delay = self.chaos.latency_seconds()
+        elif (chaos := self._state().chaos).active:
+            response.delay = chaos.latency_seconds()
         if preferences is not None and preferences.fault is not None:
             response.fault = preferences.fault
 
@@ -152,7 +157,8 @@ class Steering:
         if planned.patch is not None and response.body:
             patched = merge_patch(orjson.loads(response.body), planned.patch)
             response.body = encode_json(patched)
-            problems += self.overrides.problems(operation.operation_id, response.status, patched)
+            overrides = self._state().overrides
+            problems += overrides.problems(operation.operation_id, response.status, patched)
         response.headers.update(planned.headers)
         if plan.override_id is not None:
             response.headers[OVERRIDE_HEADER] = plan.override_id

@@ -68,6 +68,15 @@ class OverrideBook:
         # hand out one `times: 1` override twice.
         self._lock = threading.Lock()
 
+    def empty_copy(self) -> OverrideBook:
+        """A book with no overrides, sharing this one's contract and parser (a session's)."""
+        book = object.__new__(OverrideBook)
+        book._index, book._contract, book._parser = self._index, self._contract, self._parser
+        book._limit = self._limit
+        book._by_id, book._by_operation, book._installed = {}, {}, 0
+        book._lock = threading.Lock()
+        return book
+
     def __len__(self) -> int:
         return len(self._by_id)
 

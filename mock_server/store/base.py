@@ -45,11 +45,12 @@ class Store(Protocol):
         seeded again (`claim_seed`), so a removed record does not come back."""
         ...
 
-    def update(self, record: Record, changes: Mapping[str, Any]) -> None:
-        """Write `changes` into the record's data and re-index it (a key field may change).
+    def update(self, record: Record, changes: Mapping[str, Any]) -> Record:
+        """Write `changes` into the record's data (merged into what is held now, so two
+        updates of different fields both stay) and return the record as held after it.
 
-        Every change to a held record goes through here: `get` trusts its index, so a key
-        changed in place behind the store's back is not found by its new value.
+        Every change to a held record goes through here, and callers go on with the record
+        returned: a session's view answers a seeded record with a copy of its own.
         """
         ...
 

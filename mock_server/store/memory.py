@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,11 @@ class _Kind:
         bucket[record.seq] = record
         for name, index in self.keyed.items():
             _file(index, held, name)
+
+    def reorder(self, where: _Where) -> None:
+        """Seq order again, after a record was inserted below the newest (`put`)."""
+        self.held = dict(sorted(self.held.items()))
+        self.buckets[where] = dict(sorted(self.buckets[where].items()))
 
     def delete(self, held: _Held) -> None:
         seq = held.record.seq
@@ -140,16 +145,62 @@ class InMemoryStore:
             kind = self._kinds.get(resource)
             return [] if kind is None else kind.visible(scope)
 
-    def get(self, resource: str, scope: Scope, field: str, value: str) -> Record | None:
+    def get(
+        self,
+        resource: str,
+        scope: Scope,
+        field: str,
+        value: str,
+        *,
+        excluding: Collection[int] = (),
+    ) -> Record | None:
+        """`excluding`: seqs to pass over (a layer above this store hides them)."""
         with self._lock:
             kind = self._kinds.get(resource)
             if kind is None:
                 return None
             oldest: Record | None = None
             for seq, record in kind.index(field).get(value, {}).items():
-                if (oldest is None or seq < oldest.seq) and record.visible_from(scope):
+                if (
+                    (oldest is None or seq < oldest.seq)
+                    and seq not in excluding
+                    and record.visible_from(scope)
+                ):
                     oldest = record
             return oldest
+
+    def held(self, resource: str, seq: int) -> Record | None:
+        """The record of `resource` this store holds under `seq`, if any."""
+        with self._lock:
+            kind = self._kinds.get(resource)
+            found = None if kind is None else kind.held.get(seq)
+            return None if found is None else found.record
+
+    def put(self, record: Record) -> Record:
+        """Hold `record` under the seq it already has (a layer's copy keeps its original's
+        place in the order); a record held under that seq is replaced."""
+        with self._lock:
+            kind = self._kinds.get(record.resource)
+            if kind is None:
+                kind = self._kinds[record.resource] = _Kind()
+            previous = kind.held.get(record.seq)
+            if previous is not None:
+                kind.delete(previous)
+            kind.insert(record)
+            if record.seq < max(kind.held):
+                kind.reorder(frozenset(record.scope.items()))
+            self._seq = max(self._seq, record.seq)
+            self._note_id(record.resource, record.data)
+        return record
+
+    @property
+    def last_seq(self) -> int:
+        with self._lock:
+            return self._seq
+
+    def highest_id(self, resource: str) -> int:
+        with self._lock:
+            return self._ids.get(resource, 0)
 
     def add(self, resource: str, scope: Scope, data: dict[str, Any]) -> Record:
         record = Record(resource, dict(scope), data)
@@ -163,12 +214,12 @@ class InMemoryStore:
             self._note_id(resource, data)
         return record
 
-    def update(self, record: Record, changes: Mapping[str, Any]) -> None:
+    def update(self, record: Record, changes: Mapping[str, Any]) -> Record:
         with self._lock:
             record.data.update(changes)
             held = self._held(record)
             if held is None:
-                return  # removed meanwhile: the caller's copy changes, the store holds nothing
+                return record  # removed meanwhile: the caller's copy changes, nothing held
             kind = self._kinds[record.resource]
             # Every indexed field, not only those in `changes`: one update also mends a key
             # written in place before it.
@@ -180,6 +231,7 @@ class InMemoryStore:
                         del held.keys[name]
                     _file(index, held, name)
             self._note_id(record.resource, record.data)
+        return record
 
     def remove(self, record: Record) -> None:
         with self._lock:
@@ -211,6 +263,11 @@ class InMemoryStore:
                 return False
             self._seeded.add(key)
             return True
+
+    def claims(self) -> frozenset[tuple[str, frozenset[tuple[str, str]]]]:
+        """The (resource, scope) pairs seeded so far."""
+        with self._lock:
+            return frozenset(self._seeded)
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -234,7 +234,6 @@ def test_seeding_claims_the_scopes_so_nothing_is_added_later(
 def world_app(world: World) -> MockApplication:
     app = MockApplication(Settings())
     seed_world(app.engine, world)
-    app.seeded = app.engine.store.snapshot()  # what app.py's hook does before its snapshot
     return app
 
 

@@ -43,7 +43,7 @@ def clean(app: MockApplication) -> Iterator[None]:
     yield
     app.engine.overrides.clear()
     app.engine.chaos.reset()
-    app.engine.store.restore(app.seeded)
+    app.engine.session().store.reset()
 
 
 def count(api: ASGIClient) -> int:

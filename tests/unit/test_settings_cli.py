@@ -150,6 +150,14 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "0.05",
         "--cors-origins",
         "http://localhost:5173",
+        "--session-ttl",
+        "60",
+        "--data",
+        str(tmp_path / "state.db"),
+        "--store",
+        "redis://127.0.0.1:6390/2",
+        "--workers",
+        "2",
     )
     options = {key: value for key, value in vars(args).items() if key != "command"}
     assert options == {
@@ -174,6 +182,10 @@ def test_the_parser_reads_every_serve_option(tmp_path: Path) -> None:
         "latency": "100-300",
         "error_rate": 0.05,
         "cors_origins": ("http://localhost:5173",),
+        "session_ttl": 60.0,
+        "data_path": tmp_path / "state.db",
+        "store_url": "redis://127.0.0.1:6390/2",
+        "workers": 2,
     }
     assert Settings.from_env(**options) == Settings(**options)
 

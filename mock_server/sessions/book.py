@@ -1,0 +1,180 @@
+"""The sessions of one mock: isolated worlds, each a copy-on-write view of the seeded one.
+
+A session has its own store (a `LayeredStore` over the shared seeded records), journal,
+overrides and chaos settings. It comes into being on the first request naming it and is dropped
+by `DELETE /__mock__/sessions/NAME` or after `--session-ttl` seconds unused; the default session
+(requests naming none) is never dropped. With a backend (`--data`, `--store redis://`) the
+sessions and their records are kept there, so a restart, or another worker, finds them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from mock_server.handlers.journal import Journal
+from mock_server.messages import MockRequest
+from mock_server.sessions.naming import DEFAULT_SESSION, SessionProblem, session_of
+from mock_server.steering.chaos import Chaos
+from mock_server.steering.overrides import OverrideBook
+from mock_server.store import Backends, InMemoryStore, LayeredStore
+
+# More sessions than a CI run's parallel suites ever hold at once; each costs little until it
+# writes, but the number is bounded all the same.
+SESSION_LIMIT = 1000
+# A session's last use is noted in the backend at most this often (seconds).
+TOUCH_EVERY = 5.0
+SWEEP_EVERY = 1.0
+
+_current: contextvars.ContextVar[Session] = contextvars.ContextVar("ibl_mock_session")
+
+
+@dataclass(eq=False)
+class Session:
+    name: str
+    store: LayeredStore
+    journal: Journal
+    overrides: OverrideBook
+    chaos: Chaos
+    last_used: float = field(default_factory=time.time)
+    _noted: float = 0.0  # when the backend last heard of a use
+
+
+class TooManySessions(SessionProblem):
+    status = 429
+
+    def __init__(self, limit: int) -> None:
+        ValueError.__init__(self, limit)
+        self.detail = {
+            "detail": f"Request was throttled: {limit} sessions are open. "
+            "Drop one with DELETE /__mock__/sessions/NAME."
+        }
+
+
+class SessionBook:
+    def __init__(
+        self,
+        seeded: InMemoryStore,
+        *,
+        overrides: OverrideBook,
+        chaos: Callable[[], Chaos],
+        backends: Backends | None = None,
+        ttl: float | None = None,
+        limit: int = SESSION_LIMIT,
+    ) -> None:
+        self.seeded = seeded
+        self.ttl = ttl
+        self.limit = limit
+        self.backends = backends
+        self._overrides = overrides
+        self._chaos = chaos
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+        self._swept = 0.0
+        self.default = self._open(DEFAULT_SESSION)
+        if backends is not None:
+            for name, used in backends.sessions().items():
+                if name != DEFAULT_SESSION:
+                    self._open(name).last_used = used
+
+    def _open(self, name: str) -> Session:
+        backend = None if self.backends is None else self.backends.open(name)
+        session = Session(
+            name,
+            LayeredStore(self.seeded, backend),
+            Journal(),
+            self._overrides.empty_copy(),
+            self._chaos(),
+        )
+        self._sessions[name] = session
+        return session
+
+    def enter(self, name: str) -> Session:
+        """The named session, made on first use and brought up to date; noted as used."""
+        now = time.time()
+        with self._lock:
+            if now - self._swept >= SWEEP_EVERY:
+                self._sweep(now, keep=name)
+            session = self._sessions.get(name)
+            if session is None:
+                if len(self._sessions) >= self.limit:
+                    raise TooManySessions(self.limit)
+                session = self._open(name)
+            session.last_used = now
+            note = self.backends is not None and now - session._noted >= TOUCH_EVERY
+            if note:
+                session._noted = now
+        if note and self.backends is not None:
+            self.backends.touch(name, now)
+        session.store.refresh()
+        return session
+
+    @contextmanager
+    def entered(self, name: str) -> Iterator[Session]:
+        """Within it, `current()` (and so the engine's store, journal, overrides) is `name`'s."""
+        token = _current.set(self.enter(name))
+        try:
+            yield _current.get()
+        finally:
+            _current.reset(token)
+
+    def current(self) -> Session:
+        return _current.get(self.default)
+
+    def find(self, name: str) -> Session | None:
+        with self._lock:
+            return self._sessions.get(name)
+
+    def drop(self, name: str) -> bool:
+        """Forget a session and all it holds; False if there is none of that name."""
+        if name == DEFAULT_SESSION:
+            raise ValueError("the default session is never dropped")
+        with self._lock:
+            session = self._sessions.pop(name, None)
+        if self.backends is not None:
+            self.backends.drop(name)
+        return session is not None
+
+    def listing(self) -> list[Session]:
+        """Every session, the most recently used first."""
+        with self._lock:
+            sessions = list(self._sessions.values())
+        return sorted(sessions, key=lambda s: (-s.last_used, s.name))
+
+    def _sweep(self, now: float, *, keep: str) -> None:
+        self._swept = now
+        if self.ttl is None:
+            return
+        idle = [
+            name
+            for name, session in self._sessions.items()
+            if name not in (DEFAULT_SESSION, keep) and now - session.last_used > self.ttl
+        ]
+        if idle and self.backends is not None:
+            # Another worker may have used it since: its uses are noted in the backend.
+            kept = self.backends.sessions()
+            for name in list(idle):
+                used = kept.get(name, 0.0)
+                if now - used <= self.ttl:
+                    self._sessions[name].last_used = used
+                    idle.remove(name)
+        for name in idle:
+            del self._sessions[name]
+            if self.backends is not None:
+                self.backends.drop(name)
+
+    def record(
+        self, request: MockRequest, operation_id: str | None, status: int, problems: list[str]
+    ) -> None:
+        """Journal a request answered outside the engine (a refusal at the edge, an unrouted
+        path) in the session it names, if that session exists; else in the default one."""
+        try:
+            name, _ = session_of(request.headers, request.query)
+        except SessionProblem:
+            name = DEFAULT_SESSION
+        session = self.find(name) or self.default
+        session.journal.record(request, operation_id, status, problems)
