@@ -53,6 +53,7 @@ from typing import Any, Self
 from urllib.parse import quote, urlencode
 
 CONTROL_KEY_HEADER = "X-Mock-Control-Key"
+SESSION_HEADER = "X-Mock-Session"
 COUNT_FILTERS = ("operation", "method", "path", "status", "since")
 FILTERS = (*COUNT_FILTERS, "limit")
 
@@ -147,10 +148,20 @@ class MockControl:
         *,
         control_key: str | None = None,
         timeout: float = 10,
+        session: str | None = None,
     ) -> None:
+        """`session`: the session this client acts on (its store, journal, overrides and
+        settings); None, the default session."""
         self.base_url = base_url.rstrip("/")
         self.control_key = control_key
         self.timeout = timeout
+        self.session = session
+
+    def in_session(self, name: str) -> MockControl:
+        """This client, acting on the session `name` instead."""
+        return MockControl(
+            self.base_url, control_key=self.control_key, timeout=self.timeout, session=name
+        )
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -225,6 +236,16 @@ class MockControl:
     def delete_snapshot(self, name: str) -> None:
         self.call("DELETE", f"/__mock__/snapshots/{quote(name)}")
 
+    # -- sessions -------------------------------------------------------------------------------
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session: name, records, written, requests, last_used; most recent first."""
+        return list(self.call("GET", "/__mock__/sessions")["results"])
+
+    def drop_session(self, name: str) -> None:
+        """Forget the session and everything it holds (ControlError 404 if there is none)."""
+        self.call("DELETE", f"/__mock__/sessions/{quote(name)}")
+
     # -- the wire -------------------------------------------------------------------------------
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
@@ -236,6 +257,8 @@ class MockControl:
             headers["Content-Type"] = "application/json"
         if self.control_key is not None:
             headers[CONTROL_KEY_HEADER] = self.control_key
+        if self.session is not None:
+            headers[SESSION_HEADER] = self.session
         request = urllib.request.Request(
             self.base_url + path, data=data, method=method, headers=headers
         )

@@ -2,19 +2,25 @@
 
     def test_lists_are_empty_at_first(ibl_mock):
         answer = httpx.get(f"{ibl_mock.url}/api/ai-mentor/orgs/main/users/nora-new/projects/",
-                           headers={"Authorization": ibl_mock.authorization("main", "alice")})
+                           headers=ibl_mock.headers("main", "alice"))
         assert answer.json()["count"] == 0
 
 The first test that asks for it starts one `ibl-mock serve` on a free port (one per pytest-xdist
-worker), which stops when the run ends. Every test gets a clean world: the store reset to the
-seeded one, no overrides, no chaos, an empty journal. `ibl_mock.control` is the control client
+worker), which stops when the run ends. Every test gets a session of its own (a clean world:
+the seeded store, no overrides, no chaos, an empty journal), named in `ibl_mock.headers()` as
+`X-Mock-Session`, and dropped when the test ends; the default session is reset as well, for
+requests that name none. `ibl_mock.control` is the control client of the test's session
 (`mock_server.control.MockControl`). Options for the server go in the ini option
-`ibl_mock_args` (e.g. `ibl_mock_args = --seed 7 --validate-responses`).
+`ibl_mock_args` (e.g. `ibl_mock_args = --seed 7 --validate-responses`). With the environment
+variable IBL_MOCK_URL set, the fixture starts nothing and uses the mock running there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
+import re
 import shlex
 import socket
 import subprocess
@@ -26,16 +32,25 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.control import MockControl
+from mock_server.control import SESSION_HEADER, ControlError, MockControl
 
 START_TIMEOUT = 60.0
+SHARED_URL_VARIABLE = "IBL_MOCK_URL"
 READY = "ibl-mock ready:"
 
 
 @dataclass(frozen=True)
 class IblMock:
     url: str  # e.g. http://127.0.0.1:54321
-    control: MockControl
+    control: MockControl  # acting on `session`
+    session: str  # this test's own: send it as X-Mock-Session (`headers()` does)
+
+    def headers(self, tenant: str = "main", username: str | None = None) -> dict[str, str]:
+        """`Authorization` of a demo tenant or user, and `X-Mock-Session` of this test."""
+        return {
+            "Authorization": self.authorization(tenant, username),
+            SESSION_HEADER: self.session,
+        }
 
     def authorization(self, tenant: str = "main", username: str | None = None) -> str:
         """The `Authorization` value of a demo tenant's key, or of one of its users."""
@@ -97,7 +112,12 @@ def ibl_mock_server(
     pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The base URL of this run's (or this worker's) mock; its log is under pytest's
-    temporary directory, and shown if it does not start."""
+    temporary directory, and shown if it does not start. With IBL_MOCK_URL set, the mock
+    already running there, shared by every worker (each test has its own session)."""
+    shared = os.environ.get(SHARED_URL_VARIABLE)
+    if shared:
+        yield shared.rstrip("/")
+        return
     options = shlex.split(str(pytestconfig.getini("ibl_mock_args") or ""))
     log = tmp_path_factory.mktemp("ibl-mock") / "server.log"
     try:
@@ -108,11 +128,21 @@ def ibl_mock_server(
 
 
 @pytest.fixture
-def ibl_mock(ibl_mock_server: str) -> IblMock:
-    """The run's mock, its world back to where it started."""
-    control = MockControl(ibl_mock_server)
-    control.reset()
-    control.clear_overrides()
-    control.set_settings(latency=None, error_rate=0.0)
-    control.clear_requests()
-    return IblMock(ibl_mock_server, control)
+def ibl_mock(ibl_mock_server: str, request: pytest.FixtureRequest) -> Iterator[IblMock]:
+    """The run's mock: a session of this test's own, and the default session reset."""
+    default = MockControl(ibl_mock_server)
+    default.reset()
+    default.clear_overrides()
+    default.set_settings(latency=None, error_rate=0.0)
+    default.clear_requests()
+    name = session_name(request.node.nodeid)
+    yield IblMock(ibl_mock_server, default.in_session(name), name)
+    with contextlib.suppress(ControlError):  # never used: nothing to drop
+        default.drop_session(name)
+
+
+def session_name(nodeid: str) -> str:
+    """A valid session name for a test: readable, and unique by a digest of its node id."""
+    readable = re.sub(r"[^A-Za-z0-9._:-]+", "-", nodeid.rsplit("/", 1)[-1])[:60].strip("-.:")
+    digest = hashlib.blake2b(nodeid.encode(), digest_size=6).hexdigest()
+    return f"{digest}-{readable}" if readable else digest

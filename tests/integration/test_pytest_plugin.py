@@ -7,9 +7,14 @@ through the fixture's control client and uses a demo user's credentials.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from mock_process import running_mock
+
+from mock_server.control import MockControl
 
 USERS_SUITE = """
 import json
@@ -23,8 +28,7 @@ def call(mock, method, path, body=None):
         mock.url + path,
         data=None if body is None else json.dumps(body).encode(),
         method=method,
-        headers={"Authorization": mock.authorization("main", "alice"),
-                 "Content-Type": "application/json"},
+        headers={**mock.headers("main", "alice"), "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)
@@ -55,9 +59,48 @@ def test_an_override_through_the_control_client(ibl_mock):
 """
 
 
-def test_the_fixture_gives_every_test_a_clean_world(tmp_path: Path) -> None:
-    (tmp_path / "test_users_suite.py").write_text(USERS_SUITE)
-    command = [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q"]
+HAMMERING_SUITE = """
+import json
+import urllib.request
+
+import pytest
+
+PROJECTS = "/api/ai-mentor/orgs/main/users/alice/projects/"
+
+
+def call(mock, method, path, body=None):
+    request = urllib.request.Request(
+        mock.url + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={**mock.headers("main", "alice"), "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+@pytest.mark.parametrize("turn", range(8))
+def test_each_test_sees_only_its_own_records(ibl_mock, turn):
+    seeded = call(ibl_mock, "GET", PROJECTS)["count"]
+    made = [
+        call(ibl_mock, "POST", PROJECTS, {"name": f"t{turn}-{n}", "description": "x"})["id"]
+        for n in range(15)
+    ]
+    listed, page = [], call(ibl_mock, "GET", PROJECTS)
+    while True:
+        listed += page["results"]
+        if not page["next"]:
+            break
+        page = call(ibl_mock, "GET", page["next"][len(ibl_mock.url):])
+    assert len(listed) == seeded + 15
+    assert [p["id"] for p in listed][-15:] == made
+    assert all(p["name"].startswith(f"t{turn}-") for p in listed[seeded:])
+"""
+
+
+def run_suite(tmp_path: Path, suite: str, env: dict[str, str] | None = None) -> str:
+    (tmp_path / "test_users_suite.py").write_text(suite)
+    command = [sys.executable, "-m", "pytest", "-n", "2", "--dist", "load", "-q"]
     run = subprocess.run(
         [*command, "-p", "no:cacheprovider", str(tmp_path)],
         cwd=tmp_path,
@@ -65,6 +108,23 @@ def test_the_fixture_gives_every_test_a_clean_world(tmp_path: Path) -> None:
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "3 passed" in run.stdout
+    return run.stdout
+
+
+def test_the_fixture_gives_every_test_a_clean_world(tmp_path: Path) -> None:
+    assert "3 passed" in run_suite(tmp_path, USERS_SUITE)
+
+
+def test_two_workers_share_one_server_each_test_in_its_own_session(tmp_path: Path) -> None:
+    """IBL_MOCK_URL points the fixture at a running mock: both xdist workers use it at once,
+    each test in its own session; afterwards the sessions are gone and the default untouched."""
+    with running_mock() as url:
+        control = MockControl(url)
+        before = control.state()
+        output = run_suite(tmp_path, HAMMERING_SUITE, {"IBL_MOCK_URL": url})
+        assert "8 passed" in output
+        assert [session["name"] for session in control.sessions()] == ["default"]
+        assert control.state() == before
