@@ -29,6 +29,11 @@ SESSION_LIMIT = 1000
 # A session's last use is noted in the backend at most this often (seconds).
 TOUCH_EVERY = 5.0
 SWEEP_EVERY = 1.0
+# With every place taken, the least recently used session idle this long makes room.
+EVICTABLE_AFTER = 60.0
+# A named session's journal: smaller than the default one's, since there may be a thousand.
+SESSION_JOURNAL_SIZE = 100
+SESSION_JOURNAL_CHARS = 256 * 1024
 
 _current: contextvars.ContextVar[Session] = contextvars.ContextVar("ibl_mock_session")
 
@@ -83,10 +88,15 @@ class SessionBook:
 
     def _open(self, name: str) -> Session:
         backend = None if self.backends is None else self.backends.open(name)
+        journal = (
+            Journal()
+            if name == DEFAULT_SESSION
+            else Journal(SESSION_JOURNAL_SIZE, max_chars=SESSION_JOURNAL_CHARS)
+        )
         session = Session(
             name,
             LayeredStore(self.seeded, backend),
-            Journal(),
+            journal,
             self._overrides.empty_copy(),
             self._chaos(),
         )
@@ -101,7 +111,7 @@ class SessionBook:
                 self._sweep(now, keep=name)
             session = self._sessions.get(name)
             if session is None:
-                if len(self._sessions) >= self.limit:
+                if len(self._sessions) >= self.limit and not self._evict(now):
                     raise TooManySessions(self.limit)
                 session = self._open(name)
             session.last_used = now
@@ -144,6 +154,17 @@ class SessionBook:
         with self._lock:
             sessions = list(self._sessions.values())
         return sorted(sessions, key=lambda s: (-s.last_used, s.name))
+
+    def _evict(self, now: float) -> bool:
+        """Drop the least recently used session, if it has been idle a while."""
+        named = [s for s in self._sessions.values() if s.name != DEFAULT_SESSION]
+        oldest = min(named, key=lambda s: s.last_used, default=None)
+        if oldest is None or now - oldest.last_used < EVICTABLE_AFTER:
+            return False
+        del self._sessions[oldest.name]
+        if self.backends is not None:
+            self.backends.drop(oldest.name)
+        return True
 
     def _sweep(self, now: float, *, keep: str) -> None:
         self._swept = now

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mock_server.app import MockApplication
+from mock_server.sessions import TooManySessions
 from mock_server.settings import Settings
 
 if TYPE_CHECKING:
@@ -166,3 +167,19 @@ def test_a_new_session_costs_no_copy_of_the_world(app: MockApplication) -> None:
     fresh = sessions.enter("fresh")
     assert fresh.store.written() == 0
     assert sum(fresh.store.counts().values()) == sum(app.engine.seeded.counts().values())
+
+
+def test_the_number_of_sessions_is_bounded(app: MockApplication) -> None:
+    sessions = app.engine.sessions_started()
+    limit = sessions.limit
+    sessions.limit = 3
+    try:
+        sessions.enter("one")
+        sessions.enter("two")
+        with pytest.raises(TooManySessions):
+            sessions.enter("three")  # every other session was used a moment ago
+        sessions.enter("one").last_used -= 3600
+        assert sessions.enter("three").name == "three"  # the idle one made room
+        assert sessions.find("one") is None
+    finally:
+        sessions.limit = limit
