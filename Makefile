@@ -12,7 +12,7 @@ DEEP_EXAMPLES ?= 50
 NEGATIVE_EXAMPLES ?= 1
 NEGATIVE_DEEP_EXAMPLES ?= 10
 
-.PHONY: run test unit contract contract-deep contract-negative lint format bench bench-startup bench-scoped bench-soak bench-steering bench-loop-lag clean help
+.PHONY: run test unit contract contract-deep contract-negative lint format bench bench-startup bench-scoped bench-soak bench-steering bench-loop-lag bench-sqlite bench-redis bench-docs browser clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: $(STAMP)  ## lint, type-check and the whole test suite (unit, integration,
 
 unit: $(STAMP)  ## the fast tests only (no schemathesis)
 	$(BIN)/python -m pytest -n 2 -q tests/unit tests/integration
+
+browser: $(STAMP)  ## the dashboard, /docs/ and the TypeScript client in headless chromium (needs chromium)
+	$(BIN)/python -m pytest -n 2 -q tests/browser
 
 contract: $(STAMP)  ## schemathesis over every operation
 	IBL_MOCK_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -n 2 -q tests/contract
@@ -69,6 +72,15 @@ bench-steering: $(STAMP)  ## GET mix with no steering and with one override else
 
 bench-loop-lag: $(STAMP)  ## a fast request's latency beside clients sending a slow one
 	$(BIN)/python -m bench.loop_lag $(ARGS)
+
+bench-redis: $(STAMP)  ## the GET mix on the memory store, on --store redis:// with 1 worker and with 2 (needs redis-server)
+	$(BIN)/python -m bench.redis_workers $(ARGS)
+
+bench-sqlite: $(STAMP)  ## creates/s with --data (SQLite, synced per write) beside in memory (ARGS="--runs 1")
+	$(BIN)/python -m bench.sqlite_creates $(ARGS)
+
+bench-docs: $(STAMP)  ## time until /docs/ is interactive in headless chromium (ARGS="--runs N")
+	$(BIN)/python -m bench.docs_render $(ARGS)
 
 clean:  ## remove the environment, the caches, and ibl-mock's cache of parsed documents and worlds
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis bench/.work

@@ -37,7 +37,7 @@ from mock_server.edge.faults import break_connection
 from mock_server.fixtures import check_world, load_world
 from mock_server.fixtures.cache import seed_world_cached, world_cache_file
 from mock_server.handlers import MockEngine
-from mock_server.memo import BoundedCache
+from mock_server.memo import BoundedCache, text_weight
 from mock_server.messages import MockRequest, MockResponse, encode_json
 from mock_server.offload import EngineRunner
 from mock_server.router import RouteMatch
@@ -53,6 +53,7 @@ from mock_server.routing import (
 from mock_server.settings import Settings
 from mock_server.spec import LoadedDocument, load_document
 from mock_server.spec.loader import default_cache_dir
+from mock_server.spec.subsets import tag_subset, tags_by_size
 from mock_server.store import InMemoryStore
 from mock_server.store.backends import Identity, open_backends
 
@@ -78,7 +79,10 @@ class MockApplication:
 
     def __init__(self, settings: Settings, loaded: LoadedDocument | None = None) -> None:
         self.settings = settings
-        self._served: BoundedCache[tuple[str, str], bytes] = BoundedCache(8)
+        # The served document per (origin, format, tag): one per tag and the whole, per origin.
+        self._served: BoundedCache[tuple[str, str, str], bytes] = BoundedCache(
+            128, max_bytes=64 << 20, weigh=text_weight
+        )
         self.loaded = loaded or load_document(settings.spec_path, use_cache=settings.use_spec_cache)
         self.world = load_world(settings.fixtures_path)
         self.engine = MockEngine(
@@ -154,15 +158,23 @@ class MockApplication:
                 serve_spec=False,
                 spec_path="/openapi.json",
                 swagger_ui_path="/docs",
-                # Both documents, in the page's dropdown: the platform's API first.
-                # Operations collapsed under their tags, schemas not drawn until opened, and a
-                # filter box: 1,193 operations open at once take the page seconds to draw.
+                # Operations collapsed under their tags and schemas not drawn until opened:
+                # 1,193 operations open at once take the page seconds to draw. (Swagger UI
+                # reads `filter` before this config arrives, so a filter box cannot be had.)
                 swagger_ui_config={
                     "docExpansion": "none",
                     "defaultModelsExpandDepth": -1,
-                    "filter": True,
+                    # One document per tag first: Swagger UI digests a whole document before it
+                    # draws, and the whole one takes it seconds.
                     "urls": [
-                        {"url": "/openapi.json", "name": f"{info['title']} {info['version']}"},
+                        *(
+                            {"url": f"/openapi.json?tag={tag}", "name": f"{tag} ({count})"}
+                            for tag, count in tags_by_size(self.loaded.document)
+                        ),
+                        {
+                            "url": "/openapi.json",
+                            "name": f"{info['title']} {info['version']}: every operation",
+                        },
                         {"url": DOCUMENT_PATH, "name": "ibl-mock control (/__mock__/)"},
                     ],
                 },
@@ -206,18 +218,20 @@ class MockApplication:
         endpoint.__name__ = operation_id
         return endpoint
 
-    def _served_document(self, request: Request, media_type: str) -> bytes:
+    def _served_document(self, request: Request, media_type: str) -> bytes | None:
         """The document with the mock's own origin as its only server, so that Swagger UI's
         "Try it out" and generated clients call the mock, never production. The Host guard
         (edge/hosts.py) lets only the mock's names through, so few origins are ever cached."""
         origin = f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
-        key = (origin, media_type)
+        tag = request.query_params.get("tag", "")
+        key = (origin, media_type, tag)
         found = self._served.get(key)
         if found is None:
-            document = {
-                **self.loaded.document,
-                "servers": [{"url": origin, "description": SERVER_NOTE}],
-            }
+            whole = self.loaded.document
+            part = tag_subset(whole, tag) if tag else whole
+            if part is None:
+                return None
+            document = {**part, "servers": [{"url": origin, "description": SERVER_NOTE}]}
             if media_type == "json":
                 found = orjson.dumps(document)
             else:
@@ -257,10 +271,17 @@ class MockApplication:
         return response
 
     async def _openapi_json(self, request: Request) -> Response:
-        return Response(self._served_document(request, "json"), media_type="application/json")
+        return self._document_response(request, "json", "application/json")
 
     async def _openapi_yaml(self, request: Request) -> Response:
-        return Response(self._served_document(request, "yaml"), media_type="application/yaml")
+        return self._document_response(request, "yaml", "application/yaml")
+
+    def _document_response(self, request: Request, form: str, media_type: str) -> Response:
+        """The document, or with `?tag=` one tag's part of it (a 404 for a tag it lacks)."""
+        served = self._served_document(request, form)
+        if served is None:
+            return JSONResponse({"detail": "Not found."}, status_code=404)
+        return Response(served, media_type=media_type)
 
 
 async def _dashboard_page(request: Request) -> Response:

@@ -284,12 +284,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("command", "verbose")}
     settings = Settings.from_env(**options)
     if args.command == "serve":
+        conflict = settings.conflict()
+        if conflict is not None:  # before the heavy imports: refused at once
+            print(f"ibl-mock: {conflict}", file=sys.stderr)
+            return 2
         from mock_server.admin import StateFileError
         from mock_server.server import serve
+        from mock_server.store.backends import BackendRefused
 
         try:
             return serve(settings, started=_STARTED)
-        except StateFileError as error:  # a bad --state file: say why, without a traceback
+        except (StateFileError, BackendRefused) as error:  # say why, without a traceback
             print(f"ibl-mock: {error}", file=sys.stderr)
             return 2
     if args.command == "resources":

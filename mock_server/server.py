@@ -134,19 +134,23 @@ class _AnnouncingServer(uvicorn.Server):
             self._announce()
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options, in one process or in each of `--workers N`."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": settings.log_level == "debug",
+        "lifespan": "on",
+        "http": GuardedProtocol,
+        "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_TIMEOUT,
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+    }
+
+
 def server_config(application: MockApplication, settings: Settings) -> uvicorn.Config:
-    return uvicorn.Config(
-        application.asgi,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.log_level == "debug",
-        lifespan="on",
-        http=GuardedProtocol,
-        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_TIMEOUT,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-    )
+    return uvicorn.Config(application.asgi, **server_options(settings))
 
 
 def serve(settings: Settings, *, started: float) -> int:
@@ -156,26 +160,43 @@ def serve(settings: Settings, *, started: float) -> int:
     warning = exposure_warning(settings.host, settings.port)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    if settings.workers > 1:
+        from mock_server.workers import serve_workers
+
+        return serve_workers(settings, started=started)
     application = MockApplication(settings)
     # A slow answer is made on the engine's worker thread (offload.py); the event loop gets the
     # interpreter back after at most this long (5 ms by default), to answer everyone else.
     sys.setswitchinterval(SWITCH_INTERVAL)
-    base_url = f"http://{_url_host(settings.host)}:{settings.port}"
 
     def announce() -> None:
-        elapsed = time.perf_counter() - started
-        print(
-            f"ibl-mock ready: {application.operation_count} operations from "
-            f"{application.loaded.title} {application.loaded.version} on {base_url} "
-            f"({elapsed:.1f} s)\n  docs: {base_url}/docs/",
-            flush=True,
-        )
-        if settings.auth == "fixtures":
-            print(_credentials(application), flush=True)
+        print(ready_text(settings, describe(application), started), flush=True)
 
     server = _AnnouncingServer(server_config(application, settings), announce)
     server.run()
     return 0 if server.started else 1
+
+
+def describe(application: MockApplication) -> dict[str, str]:
+    """What the ready line says of the app (a worker's, in `--workers N`, for the parent)."""
+    described = {
+        "summary": f"{application.operation_count} operations from "
+        f"{application.loaded.title} {application.loaded.version}"
+    }
+    if application.settings.auth == "fixtures":
+        described["credentials"] = _credentials(application)
+    return described
+
+
+def ready_text(settings: Settings, described: dict[str, str], started: float) -> str:
+    base_url = f"http://{_url_host(settings.host)}:{settings.port}"
+    elapsed = time.perf_counter() - started
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    text = (
+        f"ibl-mock ready: {described['summary']} on {base_url} ({elapsed:.1f} s{workers})\n"
+        f"  docs: {base_url}/docs/"
+    )
+    return text + ("\n" + described["credentials"] if "credentials" in described else "")
 
 
 def _credentials(application: MockApplication) -> str:

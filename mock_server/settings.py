@@ -140,6 +140,41 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
+    def as_env(self) -> dict[str, str | None]:
+        """IBL_MOCK_* variables `from_env` reads back as these settings (None: unset), for the
+        processes of `--workers N`."""
+        env: dict[str, str | None] = {}
+        for option in fields(self):
+            value = getattr(self, option.name)
+            if value is None:
+                text = None
+            elif isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, tuple):
+                text = ",".join(value)
+            elif isinstance(value, float):
+                text = repr(value)
+            else:
+                text = str(value)
+            env[ENV_PREFIX + option.name.upper()] = text
+        return env
+
+    def conflict(self) -> str | None:
+        """Why these settings cannot serve together, if they cannot."""
+        if self.workers < 1:
+            return f"--workers {self.workers}: a number of processes, at least 1"
+        if self.data_path is not None and self.store_url is not None:
+            return (
+                "--data and --store both say where state is kept: choose one (--data FILE for "
+                "one process, --store redis://... to share state between workers)"
+            )
+        if self.workers > 1 and self.store_url is None:
+            return (
+                "--workers needs --store redis://...: in-memory and --data state live in one "
+                "process"
+            )
+        return None
+
 
 def _coerce(kind: object, raw: str) -> object:
     kind = str(kind)

@@ -9,10 +9,13 @@ page can show the records of each type without knowing the document.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from mock_server.handlers import MockEngine
 from mock_server.model import OperationRole, ResourceModel, Verb
+from mock_server.model.paths import TENANT_PARAMS
 
 _PARAMETER = re.compile(r"\{([^}]+)\}")
 
@@ -54,7 +57,8 @@ def world_answer(engine: MockEngine, lists: dict[str, dict[str, str]]) -> dict[s
 
 def list_paths(engine: MockEngine) -> dict[str, dict[str, str]]:
     """Resource type -> {path, operation}: the first stored list the default tenant's admin
-    can read with no other path parameter to guess (none for types kept only as items)."""
+    can read with nothing else to guess: no other path parameter, no required query parameter
+    but one naming the tenant (none for types kept only as items or singletons)."""
     world = engine.authenticator.world
     tenant = engine.directory.default_tenant
     found = world.tenant(tenant) if world is not None else None
@@ -64,8 +68,9 @@ def list_paths(engine: MockEngine) -> dict[str, dict[str, str]]:
     for resource, roles in _stored_lists(engine.model).items():
         for role in roles:
             path = _filled(role, values)
-            if path is not None:
-                lists[resource] = {"path": path, "operation": role.operation_id}
+            query = _required_query(engine.index.by_id[role.operation_id].parameters, tenant)
+            if path is not None and query is not None:
+                lists[resource] = {"path": path + query, "operation": role.operation_id}
                 break
     return lists
 
@@ -75,6 +80,14 @@ def _stored_lists(model: ResourceModel) -> dict[str, list[OperationRole]]:
         resource: [role for role in roles if role.verb is Verb.LIST and role.stored]
         for resource, roles in model.resources().items()
     }
+
+
+def _required_query(parameters: Iterable[Mapping[str, Any]], tenant: str) -> str | None:
+    """The query a list needs (`?platform_key=main`); None if it needs more than the tenant."""
+    names = [p["name"] for p in parameters if p.get("in") == "query" and p.get("required")]
+    if any(name not in TENANT_PARAMS for name in names):
+        return None
+    return "?" + urlencode([(name, tenant) for name in names]) if names else ""
 
 
 def _filled(role: OperationRole, values: dict[str, str]) -> str | None:

@@ -3,10 +3,12 @@
 'use strict';
 
 const KEY_STORAGE = 'ibl-mock-control-key';
+const SESSION_STORAGE = 'ibl-mock-session';
+const DEFAULT_SESSION = 'default';
 const POLL_MS = 1000;
 const JOURNAL_LIMIT = 100;
 
-const state = { world: null, journal: [], journalTop: null, selected: null, browsing: null };
+const state = { world: null, journal: [], journalDrawn: null, selected: null };
 
 // -- building the page -------------------------------------------------------------------------
 
@@ -59,9 +61,16 @@ class Refused extends Error {
   }
 }
 
+// Named always: a session cookie of this host (a frontend's, on another port) would pick one.
+function viewedSession() {
+  return sessionStorage.getItem(SESSION_STORAGE) || DEFAULT_SESSION;
+}
+
 function controlHeaders() {
+  const headers = { 'X-Mock-Session': viewedSession() };
   const key = sessionStorage.getItem(KEY_STORAGE);
-  return key ? { 'X-Mock-Control-Key': key } : {};
+  if (key) headers['X-Mock-Control-Key'] = key;
+  return headers;
 }
 
 async function control(path) {
@@ -134,8 +143,10 @@ function drawRecords(summary) {
 async function browse(event, resource, list) {
   event.preventDefault();
   const tenant = state.world.tenants.find((t) => t.name === state.world.default_tenant);
-  const headers = tenant ? { Authorization: tenant.authorization } : {};
+  const headers = { 'X-Mock-Session': viewedSession() };
+  if (tenant) headers.Authorization = tenant.authorization;
   show('browse', true);
+  document.getElementById('browse').scrollIntoView({ block: 'nearest' });
   document.getElementById('browse-title').textContent = `${resource}: GET ${list.path}`;
   const body = document.getElementById('browse-body');
   body.textContent = 'loading…';
@@ -150,10 +161,12 @@ async function browse(event, resource, list) {
 
 function drawJournal(page) {
   document.getElementById('journal-count').textContent = `(${page.count})`;
+  // Redrawn only when it changed, so a row keeps its place under the pointer between polls.
   const top = page.results.length ? page.results[0].id : null;
-  if (top === state.journalTop && page.results.length === state.journal.length) return;
+  const drawn = `${viewedSession()} ${top} ${page.results.length}`;
+  if (drawn === state.journalDrawn) return;
   state.journal = page.results;
-  state.journalTop = top;
+  state.journalDrawn = drawn;
   const rows = page.results.map((entry) => {
     const row = el('tr', { onclick: () => select(entry.id) },
       el('td', {}, entry.id),
@@ -220,7 +233,7 @@ function drawSettings(settings) {
   ]);
 }
 
-// The sessions endpoint may not exist on this mock: the panel shows only when it answers.
+// A mock without sessions answers 404 here: the panel shows only when it answers.
 async function refreshSessions() {
   const answer = await fetch('/__mock__/sessions', { headers: controlHeaders() });
   if (answer.status !== 200) {
@@ -228,13 +241,37 @@ async function refreshSessions() {
     return;
   }
   const page = await answer.json();
+  const viewed = viewedSession();
+  if (viewed !== DEFAULT_SESSION && !page.results.some((s) => s.name === viewed)) {
+    viewSession(DEFAULT_SESSION); // dropped, or expired
+  }
   show('sessions', true);
-  const rows = page.results.map((session) => el('tr', {},
-    el('td', {}, session.name),
-    el('td', {}, session.records),
-    el('td', {}, session.last_used)));
+  const rows = page.results.map((session) => {
+    const row = el('tr', { onclick: () => viewSession(session.name) },
+      el('td', {}, session.name),
+      el('td', {}, session.records),
+      el('td', {}, session.written),
+      el('td', {}, session.requests),
+      el('td', { title: session.last_used }, new Date(session.last_used).toLocaleTimeString()));
+    if (session.name === viewedSession()) row.classList.add('selected');
+    return row;
+  });
   if (!rows.length) rows.push(el('tr', {}, el('td', { className: 'muted' }, 'none')));
   fill('sessions-rows', rows);
+}
+
+function viewSession(name) {
+  if (name === DEFAULT_SESSION) sessionStorage.removeItem(SESSION_STORAGE);
+  else sessionStorage.setItem(SESSION_STORAGE, name);
+  Object.assign(state, { journal: [], journalDrawn: null, selected: null });
+  show('entry', false);
+  show('browse', false);
+  drawViewing();
+  refresh();
+}
+
+function drawViewing() {
+  document.getElementById('viewing').textContent = `session: ${viewedSession()}`;
 }
 
 // -- polling -----------------------------------------------------------------------------------
@@ -271,4 +308,5 @@ async function poll() {
 }
 
 document.getElementById('control-key-form').addEventListener('submit', useKey);
+drawViewing();
 poll();
