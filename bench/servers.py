@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mock_server.pytest_plugin import stop
+
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / ".work"
 PRISM_VERSION = "5.14.2"
@@ -96,12 +98,7 @@ def running(
         _wait_for_answer(process, base, started)
         yield Running(name, base, process.pid, time.perf_counter() - started)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_for_answer(process: subprocess.Popen[bytes], base: str, started: float) -> None:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from mock_server.pytest_plugin import stop
+
 MISSING = "redis-server is not installed: apt-get install redis-server"
 START_TIMEOUT = 20.0
 
@@ -66,12 +68,7 @@ def running_redis(work: Path) -> Iterator[str]:
             time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 @pytest.fixture(scope="session")
