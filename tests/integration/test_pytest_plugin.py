@@ -16,7 +16,8 @@ from mock_process import running_mock
 
 from mock_server.control import MockControl
 
-USERS_SUITE = """
+# What both users' suites begin with: a call as a demo user, in the test's session.
+CALLS = """
 import json
 import urllib.request
 
@@ -32,6 +33,11 @@ def call(mock, method, path, body=None):
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)
+"""
+
+USERS_SUITE = (
+    CALLS
+    + """
 
 
 def named(mock, name):
@@ -57,26 +63,13 @@ def test_an_override_through_the_control_client(ibl_mock):
     assert call(ibl_mock, "GET", PROJECTS)["count"] > 0
     assert ibl_mock.control.count(operation="ai_mentor_orgs_users_projects_list") == 2
 """
+)
 
 
-HAMMERING_SUITE = """
-import json
-import urllib.request
-
+HAMMERING_SUITE = (
+    CALLS
+    + """
 import pytest
-
-PROJECTS = "/api/ai-mentor/orgs/main/users/alice/projects/"
-
-
-def call(mock, method, path, body=None):
-    request = urllib.request.Request(
-        mock.url + path,
-        data=None if body is None else json.dumps(body).encode(),
-        method=method,
-        headers={**mock.headers("main", "alice"), "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.load(answer)
 
 
 @pytest.mark.parametrize("turn", range(8))
@@ -96,6 +89,7 @@ def test_each_test_sees_only_its_own_records(ibl_mock, turn):
     assert [p["id"] for p in listed][-15:] == made
     assert all(p["name"].startswith(f"t{turn}-") for p in listed[seeded:])
 """
+)
 
 
 def run_suite(tmp_path: Path, suite: str, env: dict[str, str] | None = None) -> str:
