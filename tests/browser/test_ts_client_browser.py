@@ -10,12 +10,10 @@ through the client's generated services, with `OpenAPI.WITH_CREDENTIALS` on and 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -25,50 +23,16 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from browser_services import unavailable
+from ts_client import TS_DIR, install
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
-TS_DIR = Path(__file__).resolve().parents[1] / "clients" / "ts"
 PAGE_DIR = Path(__file__).resolve().parent / "ts_page"
 CLIENT = "@iblai/iblai-api"
 ENTRY = "export { AiMentorService, ApiError, OpenAPI } from '@iblai/iblai-api';\n"
-# One install at a time (pytest-xdist workers): two npm runs in one folder trip each other up.
-INSTALL_LOCK = Path(tempfile.gettempdir()) / "ibl-mock-ts-client-install.lock"
-
-
-def _installed() -> bool:
-    modules = TS_DIR / "node_modules"
-    wanted = json.loads((TS_DIR / "package.json").read_text(encoding="utf-8"))
-    for name, version in {**wanted["dependencies"], **wanted["devDependencies"]}.items():
-        manifest = modules / name / "package.json"
-        if not manifest.is_file():
-            return False
-        if json.loads(manifest.read_text(encoding="utf-8")).get("version") != version:
-            return False
-    return True
-
-
-def _install(npm: str) -> None:
-    with INSTALL_LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        # Twice at most: tests/clients/test_ts_client.py may be installing into the same folder
-        # (without this lock) in a fresh clone, and npm trips over a concurrent run.
-        for _ in range(2):
-            if _installed():
-                return
-            run = subprocess.run(
-                [npm, "install", "--no-audit", "--no-fund", "--no-package-lock"],
-                cwd=TS_DIR,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-    assert run.returncode == 0, f"npm install failed:\n{run.stdout}\n{run.stderr}"
-    assert _installed(), f"npm install left {TS_DIR / 'node_modules'} without the pinned packages"
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +43,7 @@ def page_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         unavailable(
             "node and npm are needed to bundle the TypeScript client: `apt-get install nodejs npm`"
         )
-    _install(npm)
+    install(npm)
     served = tmp_path_factory.mktemp("ts-page")
     bundle = subprocess.run(
         [

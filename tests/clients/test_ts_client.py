@@ -8,14 +8,13 @@ missing (a clean clone), runs the script against a fresh mock and checks what it
 from __future__ import annotations
 
 import json
-import pathlib
 import shutil
 import subprocess
 from typing import Any
 
 import pytest
+from ts_client import TS_DIR, install
 
-TS_DIR = pathlib.Path(__file__).resolve().parent / "ts"
 PACKAGE = "@iblai/iblai-api"
 VERSION = "4.90.4-ai"
 ORG = "main"
@@ -34,16 +33,7 @@ def node() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("node and npm are needed to run the TypeScript client (not on PATH)")
-    if _installed_version() != VERSION:
-        install = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund"],
-            cwd=TS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert install.returncode == 0, f"npm install failed:\n{install.stdout}\n{install.stderr}"
+    install(npm)  # a no-op once node_modules holds the pinned packages
     assert _installed_version() == VERSION, f"{PACKAGE} {_installed_version()} is installed"
     return node
 
