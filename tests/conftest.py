@@ -23,6 +23,23 @@ if "IBL_MOCK_CACHE_DIR" not in os.environ:
     os.environ["IBL_MOCK_CACHE_DIR"] = tempfile.mkdtemp(prefix="ibl-mock-tests-")
     atexit.register(shutil.rmtree, os.environ["IBL_MOCK_CACHE_DIR"], ignore_errors=True)
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each schemathesis item its operation in its id.
+
+    pytest 9 builds an item's id from the test function's name, so the 1,238 operation tests
+    shared three ids: the progress meter counted each id once (a full run ended at `[ 49%]`)
+    and a failure's id named no operation.
+    """
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if not label or item.nodeid.endswith("]"):
+            continue
+        if hasattr(item, "_id"):  # pytest 9: the id is a structured NodeId
+            item._id = item._id.with_params(label)
+        else:  # pytest 8 keeps the string
+            item._nodeid = f"{item.nodeid}[{label}]"
+
+
 BASE_URL = "http://testserver"
 # Any key will do in the default `--auth any` mode; tests of authentication set their own.
 AUTHORIZATION = {"Authorization": "Api-Key test-key"}
