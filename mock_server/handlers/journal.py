@@ -15,10 +15,13 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mock_server.messages import MockRequest
+from mock_server.messages import MockRequest, encode_json
 from mock_server.validation.decoding import BodyParseError, read_json
+
+if TYPE_CHECKING:
+    from mock_server.store.shared import JournalKeep
 
 JOURNAL_SIZE = 200
 FIELD_CHARS = 2048  # path, query, headers, body, problems: each, per entry
@@ -202,6 +205,25 @@ class Journal:
         status: int,
         problems: list[str],
     ) -> None:
+        with self._lock:
+            entry = self._kept(request, operation_id, status, problems, self._next_id)
+            self._next_id += 1
+            if len(self._entries) == self._entries.maxlen:
+                self._chars -= self._entries[0].chars
+            self._entries.append(entry)
+            self._chars += entry.chars
+            while self._chars > self._max_chars and len(self._entries) > 1:
+                self._chars -= self._entries.popleft().chars
+
+    def _kept(
+        self,
+        request: MockRequest,
+        operation_id: str | None,
+        status: int,
+        problems: list[str],
+        entry_id: int,
+    ) -> _Kept:
+        """The request as kept: clipped to `field_chars` per field, with its cost in chars."""
         limit = self._field_chars
         path = clip(request.path, limit)
         kept = _clip_all(problems[:MAX_PROBLEMS], limit) if problems else []
@@ -221,18 +243,10 @@ class Journal:
         chars += sum(len(problem) + 4 for problem in kept)
         at = datetime.now(UTC)
         method = clip(request.method.upper(), 16)
-        with self._lock:
-            entry = _Kept(
-                chars, self._next_id, at, method, path, query, headers,
-                prefix, len(body), request.media_type, operation_id, status, kept,
-            )  # fmt: skip
-            self._next_id += 1
-            if len(self._entries) == self._entries.maxlen:
-                self._chars -= self._entries[0].chars
-            self._entries.append(entry)
-            self._chars += chars
-            while self._chars > self._max_chars and len(self._entries) > 1:
-                self._chars -= self._entries.popleft().chars
+        return _Kept(
+            chars, entry_id, at, method, path, query, headers,
+            prefix, len(body), request.media_type, operation_id, status, kept,
+        )  # fmt: skip
 
     def total(self) -> int:
         """How many requests were ever recorded (kept or not)."""
@@ -253,13 +267,62 @@ class Journal:
         self, wanted: JournalFilter | None = None, limit: int | None = None
     ) -> tuple[int, list[dict[str, Any]]]:
         """How many entries match, and the newest `limit` of them (all when None)."""
-        wanted = wanted or JournalFilter()
         with self._lock:
             shaped = [(k.at, k.entry(self._field_chars)) for k in reversed(self._entries)]
-        matching = [entry for at, entry in shaped if wanted.matches(at, entry)]
-        return len(matching), matching if limit is None else matching[:limit]
+        return _selected(shaped, wanted, limit)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._chars = 0
+
+
+def _selected(
+    shaped: list[tuple[datetime, dict[str, Any]]], wanted: JournalFilter | None, limit: int | None
+) -> tuple[int, list[dict[str, Any]]]:
+    wanted = wanted or JournalFilter()
+    matching = [entry for at, entry in shaped if wanted.matches(at, entry)]
+    return len(matching), matching if limit is None else matching[:limit]
+
+
+class SharedJournal(Journal):
+    """A session's journal kept in `keep`, where every worker records and reads
+    (`--store redis://`). An entry is shaped when it is recorded, since any worker may read it."""
+
+    def __init__(self, keep: JournalKeep, size: int = JOURNAL_SIZE, **limits: Any) -> None:
+        super().__init__(size, **limits)
+        self._keep = keep
+
+    def record(
+        self,
+        request: MockRequest,
+        operation_id: str | None,
+        status: int,
+        problems: list[str],
+    ) -> None:
+        entry = self._kept(request, operation_id, status, problems, 0).entry(self._field_chars)
+        del entry["id"]  # given where it is kept
+        self._keep.append(entry, self.size)
+
+    def total(self) -> int:
+        return self._keep.total()
+
+    @property
+    def chars(self) -> int:
+        return sum(len(encode_json(entry)) for entry in self._keep.entries())
+
+    def entries(self) -> list[dict[str, Any]]:
+        return self._keep.entries()
+
+    def select(
+        self, wanted: JournalFilter | None = None, limit: int | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        shaped = [(_instant(entry["at"]), entry) for entry in self._keep.entries()]
+        return _selected(shaped, wanted, limit)
+
+    def clear(self) -> None:
+        self._keep.clear()
+
+
+def _instant(shown: str) -> datetime:
+    return datetime.fromisoformat(shown.replace("Z", "+00:00"))

@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from mock_server.handlers.journal import Journal
+from mock_server.handlers.journal import JOURNAL_SIZE, Journal, SharedJournal
 from mock_server.messages import MockRequest
 from mock_server.sessions.naming import DEFAULT_SESSION, SessionProblem, session_of
 from mock_server.steering.chaos import Chaos
 from mock_server.steering.overrides import OverrideBook
+from mock_server.steering.shared import SharedChaos, SharedOverrideBook, shared_steering, sync
 from mock_server.store import Backends, InMemoryStore, LayeredStore
+from mock_server.store.shared import SteeringKeep
 
 # More sessions than a CI run's parallel suites ever hold at once; each costs little until it
 # writes, but the number is bounded all the same.
@@ -45,6 +47,8 @@ class Session:
     journal: Journal
     overrides: OverrideBook
     chaos: Chaos
+    # Where its overrides and chaos are kept for every worker (`--store redis://`), if shared.
+    steering: SteeringKeep | None = None
     last_used: float = field(default_factory=time.time)
     _noted: float = 0.0  # when the backend last heard of a use
 
@@ -84,22 +88,35 @@ class SessionBook:
         if backends is not None:
             for name, used in backends.sessions().items():
                 if name != DEFAULT_SESSION:
-                    self._open(name).last_used = used
+                    session = self._open(name)
+                    session.last_used = session._noted = used
 
     def _open(self, name: str) -> Session:
-        backend = None if self.backends is None else self.backends.open(name)
-        journal = (
-            Journal()
+        size, limits = (
+            (JOURNAL_SIZE, {})
             if name == DEFAULT_SESSION
-            else Journal(SESSION_JOURNAL_SIZE, max_chars=SESSION_JOURNAL_CHARS)
+            else (SESSION_JOURNAL_SIZE, {"max_chars": SESSION_JOURNAL_CHARS})
         )
-        session = Session(
-            name,
-            LayeredStore(self.seeded, backend),
-            journal,
-            self._overrides.empty_copy(),
-            self._chaos(),
-        )
+        if self.backends is None:
+            store = LayeredStore(self.seeded)
+            session = Session(
+                name, store, Journal(size, **limits), self._overrides.empty_copy(), self._chaos()
+            )
+        else:
+            backend = self.backends.open(name)
+            store = LayeredStore(self.seeded, backend)
+            kept_journal = self.backends.journal(name)
+            journal = (
+                Journal(size, **limits)
+                if kept_journal is None
+                else SharedJournal(kept_journal, size, **limits)
+            )
+            steering = self.backends.steering(backend)
+            if steering is None:
+                session = Session(name, store, journal, self._overrides.empty_copy(), self._chaos())
+            else:
+                book, chaos = shared_steering(self._overrides, self._chaos(), steering)
+                session = Session(name, store, journal, book, chaos, steering)
         self._sessions[name] = session
         return session
 
@@ -120,7 +137,11 @@ class SessionBook:
                 session._noted = now
         if note and self.backends is not None:
             self.backends.touch(name, now)
-        session.store.refresh()
+        session.store.refresh()  # polls the kept steering's version too
+        if session.steering is not None:
+            assert isinstance(session.overrides, SharedOverrideBook)
+            assert isinstance(session.chaos, SharedChaos)
+            sync(session.overrides, session.chaos, session.steering)
         return session
 
     @contextmanager
@@ -150,10 +171,27 @@ class SessionBook:
         return session is not None
 
     def listing(self) -> list[Session]:
-        """Every session, the most recently used first."""
+        """Every session, the most recently used first; with a backend, every session it
+        keeps (another worker's too)."""
+        if self.backends is not None:
+            self._follow(self.backends.sessions())
         with self._lock:
             sessions = list(self._sessions.values())
         return sorted(sessions, key=lambda s: (-s.last_used, s.name))
+
+    def _follow(self, kept: dict[str, float]) -> None:
+        """Hold the sessions the backend keeps: open those another worker made, forget those
+        another dropped (one this process noted in the backend, no longer there)."""
+        with self._lock:
+            for name, session in list(self._sessions.items()):
+                if name != DEFAULT_SESSION and name not in kept and session._noted:
+                    del self._sessions[name]
+            for name, used in kept.items():
+                if name not in self._sessions and len(self._sessions) < self.limit:
+                    session = self._open(name)
+                    session.last_used = session._noted = used
+        for session in list(self._sessions.values()):
+            session.store.refresh()
 
     def _evict(self, now: float) -> bool:
         """Drop the least recently used session, if it has been idle a while."""

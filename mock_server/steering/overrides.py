@@ -18,7 +18,7 @@ from typing import Any
 from mock_server.spec.index import OperationIndex
 from mock_server.steering.contract import ResponseContract
 from mock_server.steering.merge import merge_patch
-from mock_server.steering.overrides_parse import OverrideParser
+from mock_server.steering.overrides_parse import OverrideParser, ParsedOverride
 from mock_server.steering.plans import (
     FAULTS,
     NO_BODY,
@@ -71,11 +71,19 @@ class OverrideBook:
     def empty_copy(self) -> OverrideBook:
         """A book with no overrides, sharing this one's contract and parser (a session's)."""
         book = object.__new__(OverrideBook)
-        book._index, book._contract, book._parser = self._index, self._contract, self._parser
-        book._limit = self._limit
-        book._by_id, book._by_operation, book._installed = {}, {}, 0
-        book._lock = threading.Lock()
+        book._start_like(self)
         return book
+
+    def _start_like(self, template: OverrideBook) -> None:
+        """Empty, with `template`'s contract, parser and limit."""
+        self._index, self._contract, self._parser = (
+            template._index,
+            template._contract,
+            template._parser,
+        )
+        self._limit = template._limit
+        self._by_id, self._by_operation, self._installed = {}, {}, 0
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -85,22 +93,36 @@ class OverrideBook:
         parsed = self._parser.parse(payload)
         with self._lock:
             if len(self._by_id) >= self._limit:
-                raise SteeringProblem.general(
-                    f"At most {self._limit} overrides can be installed at once; remove some first."
-                )
-            self._installed += 1
-            override = Override(
-                id=f"ov-{self._installed}",
-                operation_id=parsed.operation.operation_id,
-                match=parsed.match,
-                answers=parsed.answers,
-                times=parsed.times,
-                allow_invalid=parsed.allow_invalid,
-                problems=parsed.problems if parsed.allow_invalid else (),
-            )
-            self._by_id[override.id] = override
-            self._by_operation.setdefault(override.operation_id, []).append(override)
+                raise self._full()
+            override = self._made(parsed, self._new_id(payload))
+            self._hold(override)
         return override
+
+    def _full(self) -> SteeringProblem:
+        return SteeringProblem.general(
+            f"At most {self._limit} overrides can be installed at once; remove some first."
+        )
+
+    def _new_id(self, payload: Mapping[str, Any]) -> str:
+        self._installed += 1
+        return f"ov-{self._installed}"
+
+    @staticmethod
+    def _made(parsed: ParsedOverride, override_id: str) -> Override:
+        return Override(
+            id=override_id,
+            operation_id=parsed.operation.operation_id,
+            match=parsed.match,
+            answers=parsed.answers,
+            times=parsed.times,
+            allow_invalid=parsed.allow_invalid,
+            problems=parsed.problems if parsed.allow_invalid else (),
+        )
+
+    def _hold(self, override: Override) -> None:
+        """Hold `override` (the lock held), the newest of its operation."""
+        self._by_id[override.id] = override
+        self._by_operation.setdefault(override.operation_id, []).append(override)
 
     def list(self) -> builtins.list[Override]:
         """Every installed override, in installation order."""

@@ -19,7 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mock_server.store.shared import JournalKeep, SteeringKeep
 
 
 class Kind(StrEnum):
@@ -123,6 +126,15 @@ class Backends(Protocol):
 
     def drop(self, session: str) -> None:
         """Forget the session and everything kept for it."""
+        ...
+
+    def steering(self, backend: Backend) -> SteeringKeep | None:
+        """Where the session `backend` serves keeps its overrides and chaos settings for every
+        process to see (shared.py); None: each process keeps its own."""
+        ...
+
+    def journal(self, session: str) -> JournalKeep | None:
+        """Where the session keeps its journal for every process to see; None: in-process."""
         ...
 
     def close(self) -> None: ...

@@ -20,19 +20,30 @@ where a GET costs 1.5, and Redis shares the machine's cores with the workers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import redis
 
 from mock_server.store.backends import BackendRefused, Identity
-from mock_server.store.changes import Change, FellBehind, Kind
+from mock_server.store.changes import Backend, Change, FellBehind, Kind
+
+if TYPE_CHECKING:
+    from mock_server.store.redis_shared import RedisJournal, RedisSteering
 
 PREFIX = "ibl-mock:"
+# A session's keys besides its log's: its steering and journal (redis_shared.py).
+SHARED_PARTS = ("steering", "overrides", "uses", "installed", "chaos", "journal", "requests")
+
+
+def session_key(session: str, part: str) -> str:
+    return f"{PREFIX}session:{session}:{part}"
+
 
 # For the scripts: a session's epoch, drawn from `epochs` when it has none yet (its first
 # write); and its `version`, set after every change of its log.
@@ -164,13 +175,19 @@ def decode(raw: bytes) -> Any:
     return json.loads(raw) if raw[:1] == b" " else orjson.loads(raw)
 
 
+def packed(*parts: bytes) -> bytes:
+    """One command in Redis's protocol."""
+    head = b"*%d\r\n" % len(parts)
+    return head + b"".join(b"$%d\r\n%s\r\n" % (len(part), part) for part in parts)
+
+
 def shown(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 class _Commands:
-    """The scripts, and the one plain command every request sends (`version`)."""
+    """The scripts, and the plain commands every request sends (`versions`, the journal's)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
@@ -187,22 +204,53 @@ class _Commands:
         self.drop = client.register_script(_DROP)
         self.meta = client.register_script(_META)
 
-    def version(self, key: bytes) -> bytes | None:
-        """GET `key` on a connection of this thread's own: the pool's check-out and check-in
-        and redis-py's command path cost more than the round trip (1.5 µs in Redis)."""
+    def _connection(self) -> Any:
+        """This thread's own connection: the pool's check-out and check-in and redis-py's
+        command path cost more than a round trip (~2 µs in Redis)."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
             pool = self._client.connection_pool
             connection = self._local.connection = pool.connection_class(**pool.connection_kwargs)
+            self._local.unread = 0
             with self._lock:
                 self._direct.append(connection)
+        return connection
+
+    def versions(self, first: bytes, second: bytes) -> tuple[bytes | None, bytes | None]:
+        """MGET two keys on this thread's connection (first reading the replies of what was
+        sent there without waiting, `send_unanswered`)."""
+        connection = self._connection()
         try:
-            connection.send_packed_command([b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(key), key)])
+            connection.send_packed_command([packed(b"MGET", first, second)])
+            self._read_unread(connection)
             found = connection.read_response()
         except (redis.ConnectionError, redis.TimeoutError):
             connection.disconnect()  # reconnects on its next use; redis-py retries this one
-            found = self._client.get(key)
-        return None if found is None else bytes(found)
+            self._local.unread = 0
+            found = self._client.mget([first, second])
+        one, two = found
+        return (None if one is None else bytes(one)), (None if two is None else bytes(two))
+
+    def send_unanswered(self, commands: Sequence[bytes], replies: int) -> None:
+        """Send packed `commands` on this thread's connection and go on without waiting for
+        their `replies`: they are read before the answer to its next command. What this
+        connection sent reaches Redis before anything its process sends later, on any
+        connection, since Redis serves connections in the order their data arrives."""
+        connection = self._connection()
+        try:
+            connection.send_packed_command(list(commands))
+            self._local.unread += replies
+        except (redis.ConnectionError, redis.TimeoutError):
+            connection.disconnect()
+            self._local.unread = 0
+            raise
+
+    def _read_unread(self, connection: Any) -> None:
+        while self._local.unread:
+            self._local.unread -= 1
+            # A refusal of a command nobody waits for has no one to tell: the next goes on.
+            with contextlib.suppress(redis.ResponseError):
+                connection.read_response()
 
     def close(self) -> None:
         with self._lock:
@@ -216,9 +264,10 @@ class RedisBackend:
     """One session's replica's view of its log: how far it has read, under which epoch."""
 
     def __init__(self, client: redis.Redis, scripts: _Commands, name: str) -> None:
+        self.name = name
         self._client = client
         self._scripts = scripts
-        base = f"{PREFIX}session:{name}:"
+        base = session_key(name, "")
         self._log, self._epoch_key, self._version = base + "log", base + "epoch", base + "version"
         self._version_key = self._version.encode()
         self._counters, self._seq, self._claims = base + "counters", base + "seq", base + "claims"
@@ -226,6 +275,10 @@ class RedisBackend:
         self._lock = threading.Lock()  # position and epoch move together
         self._position = 0
         self._epoch = 0
+        # The session's steering version, read in the same round trip as the log's (see
+        # redis_shared.py): every request polls both, at the cost of one.
+        self.steering_key = session_key(name, "steering").encode()
+        self.steering_version: bytes | None = None
 
     def keep(self, change: Change) -> Sequence[Change]:
         if change.kind is Kind.RESET:
@@ -248,7 +301,10 @@ class RedisBackend:
 
     def since(self) -> Sequence[Change]:
         with self._lock:
-            if self._scripts.version(self._version_key) == self._seen():
+            version, self.steering_version = self._scripts.versions(
+                self._version_key, self.steering_key
+            )
+            if version == self._seen():
                 return []  # nothing kept since, by anyone
             reply = self._scripts.since([self._log, self._epoch_key], [self._position, self._epoch])
             if len(reply) == 1:
@@ -292,7 +348,12 @@ class RedisBackend:
         return int(self._client.llen(self._log))
 
     def drop_keys(self) -> list[str]:
-        return [self._log, self._counters, self._claims, self._seq, self._epoch_key, self._version]
+        kept = [self._log, self._counters, self._claims, self._seq, self._epoch_key, self._version]
+        return kept + [session_key(self.name, part) for part in SHARED_PARTS]
+
+    @property
+    def client(self) -> redis.Redis:
+        return self._client
 
     def _seen(self) -> bytes | None:
         """The version of the log as this replica last saw it (None: no log, no epoch)."""
@@ -362,6 +423,17 @@ class RedisBackends:
     def drop(self, session: str) -> None:
         keys = [*self.open(session).drop_keys(), self._sessions]
         self._scripts.drop(keys, [session])
+
+    def steering(self, backend: Backend) -> RedisSteering:
+        from mock_server.store.redis_shared import RedisSteering
+
+        assert isinstance(backend, RedisBackend)
+        return RedisSteering(backend)
+
+    def journal(self, session: str) -> RedisJournal:
+        from mock_server.store.redis_shared import RedisJournal
+
+        return RedisJournal(self._client, self._scripts, session)
 
     def close(self) -> None:
         self._scripts.close()

@@ -29,7 +29,7 @@ import orjson
 
 from mock_server.messages import encode_json
 from mock_server.store.backends import BackendRefused, Identity
-from mock_server.store.changes import Change, Kind
+from mock_server.store.changes import Backend, Change, Kind
 
 HEADER = b"SQLite format 3\x00"
 TABLES = ("meta", "sessions", "changes", "counters", "claims")
@@ -258,6 +258,12 @@ class SqliteBackends:
             cursor.execute("DELETE FROM sessions WHERE name = ?", (session,))
             for table in ("changes", "counters", "claims"):
                 cursor.execute(f"DELETE FROM {table} WHERE session = ?", (session,))
+
+    def steering(self, backend: Backend) -> None:
+        return None  # one process serves the file: its steering stays in it
+
+    def journal(self, session: str) -> None:
+        return None
 
     def close(self) -> None:
         with self._db.lock:

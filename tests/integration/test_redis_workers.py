@@ -227,3 +227,95 @@ def test_every_setting_reaches_the_workers_through_the_environment(
         for name in vars(changed)
         if name != "data_path"  # None here: --store and --data do not go together
     )
+
+
+# -- steering, journal and sessions, shared by both workers -------------------------------------
+
+LIST_PROJECTS = "ai_mentor_orgs_users_projects_list"
+
+
+def in_session(name: str) -> dict[str, str]:
+    return {"X-Mock-Session": name}
+
+
+def answers(base: httpx.Client, session: str, count: int) -> list[httpx.Response]:
+    """`count` lists of projects in `session`, each on a fresh connection (either worker)."""
+    return [call(base, "GET", PROJECTS, headers=in_session(session)) for _ in range(count)]
+
+
+def workers_of(replies: list[httpx.Response]) -> set[str]:
+    return {reply.headers["x-mock-worker"] for reply in replies}
+
+
+def test_an_override_for_three_answers_makes_three_whichever_worker_answers(
+    base: httpx.Client,
+) -> None:
+    session = in_session("steered")
+    override = {"operation": LIST_PROJECTS, "status": 403, "times": 3}
+    assert call(base, "POST", "/__mock__/overrides", json=override, headers=session).is_success
+    replies = answers(base, "steered", 40)
+    steered = [reply for reply in replies if reply.status_code == 403]
+    assert len(steered) == 3 and replies[:3] == steered  # the first three, then never again
+    assert {reply.status_code for reply in replies[3:]} == {200}
+    assert len(workers_of(replies)) == 2
+    for _ in range(6):  # spent: gone from the list whichever worker is asked
+        listed = call(base, "GET", "/__mock__/overrides", headers=session).json()
+        assert listed["count"] == 0, listed
+
+
+def test_an_override_installed_on_one_worker_answers_on_both(base: httpx.Client) -> None:
+    session = in_session("steered-forever")
+    override = {"operation": LIST_PROJECTS, "status": 404}
+    made = call(base, "POST", "/__mock__/overrides", json=override, headers=session).json()
+    replies = answers(base, "steered-forever", 30)
+    assert {reply.status_code for reply in replies} == {404}
+    assert len(workers_of(replies)) == 2
+    shown = call(base, "GET", f"/__mock__/overrides/{made['id']}", headers=session).json()
+    assert shown["used"] == 30  # counted where it is kept, not per worker
+    assert call(base, "DELETE", "/__mock__/overrides", headers=session).status_code == 204
+    assert {reply.status_code for reply in answers(base, "steered-forever", 20)} == {200}
+
+
+def test_chaos_set_through_one_worker_applies_on_both(base: httpx.Client) -> None:
+    session = in_session("chaotic")
+    put = call(base, "PUT", "/__mock__/settings", json={"error_rate": 1}, headers=session)
+    assert put.status_code == 200, put.text
+    replies = answers(base, "chaotic", 30)
+    assert all(reply.status_code >= 500 for reply in replies), [r.status_code for r in replies]
+    assert len(workers_of(replies)) == 2
+    shown = [call(base, "GET", "/__mock__/settings", headers=session).json() for _ in range(6)]
+    assert {entry["error_rate"] for entry in shown} == {1}
+    assert {r.status_code for r in answers(base, "other-session", 10)} == {200}  # its own
+
+
+def test_the_journal_holds_what_either_worker_answered(base: httpx.Client) -> None:
+    session = in_session("journaled")
+    replies = answers(base, "journaled", 24)
+    assert len(workers_of(replies)) == 2
+    for _ in range(6):  # every worker reads all 24, ids 1..24, newest first
+        listed = call(base, "GET", "/__mock__/requests", headers=session).json()
+        assert listed["count"] == 24
+        assert [entry["id"] for entry in listed["results"]] == list(range(24, 0, -1))
+    assert call(base, "DELETE", "/__mock__/requests", headers=session).status_code == 204
+    for _ in range(6):
+        assert call(base, "GET", "/__mock__/requests", headers=session).json()["count"] == 0
+
+
+def test_a_session_dropped_through_one_worker_is_gone_from_both(base: httpx.Client) -> None:
+    made = call(
+        base,
+        "POST",
+        PROJECTS,
+        json={"name": "brief", "shared": False},
+        headers=in_session("short-lived"),
+    )
+    assert made.status_code == 201, made.text
+
+    def names() -> list[set[str]]:
+        listings = [call(base, "GET", "/__mock__/sessions") for _ in range(8)]
+        assert len(workers_of(listings)) == 2
+        return [{entry["name"] for entry in answer.json()["results"]} for answer in listings]
+
+    assert all("short-lived" in listed for listed in names())
+    assert call(base, "DELETE", "/__mock__/sessions/short-lived").status_code == 204
+    assert not any("short-lived" in listed for listed in names())
