@@ -33,6 +33,7 @@ from mock_server.admin.routes import DOCUMENT_PATH
 from mock_server.auth import Authenticator, AuthMode
 from mock_server.coherence import parse_anchor
 from mock_server.edge import guarded
+from mock_server.edge.durable import DurableAnswers
 from mock_server.edge.faults import break_connection
 from mock_server.fixtures import check_world, load_world
 from mock_server.fixtures.cache import seed_world_cached, world_cache_file
@@ -130,6 +131,8 @@ class MockApplication:
         self.engine.start_sessions(backends, ttl=settings.session_ttl or None)
         # The edge guards (host, control endpoints, body) stand before the Connexion stack.
         self.asgi: ASGIApp = guarded(self.connexion, settings, self.engine.sessions_started())
+        if backends is not None:  # no answer before its writes are on disk (--data)
+            self.asgi = DurableAnswers(self.asgi, backends.settled)
 
     @property
     def operation_count(self) -> int:

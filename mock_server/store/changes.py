@@ -16,7 +16,7 @@ the replica asks the backend to replace it with its snapshot (`compact`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -135,6 +135,11 @@ class Backends(Protocol):
 
     def journal(self, session: str) -> JournalKeep | None:
         """Where the session keeps its journal for every process to see; None: in-process."""
+        ...
+
+    def settled(self) -> Awaitable[None] | None:
+        """None when every write made so far is kept for good; else what to await before an
+        answer goes out (SQLite syncs writes in groups, sqlite_commits.py)."""
         ...
 
     def close(self) -> None: ...

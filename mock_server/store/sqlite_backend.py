@@ -3,10 +3,10 @@
 One process owns the file: an exclusive lock on `PATH.lock` (holding the owner's pid) is taken
 before the file is read and held until it is closed, so two mocks never write one file and the
 log only ever grows by this process's own changes (`since()` has nothing to tell). Every write
-is a transaction of its own, committed in WAL mode with synchronous=FULL: on disk before the
-request that made it is answered. A file that cannot be resumed (another document or seeded
-world, another format, not a SQLite database, damaged) is refused whole before any of it is
-applied.
+is a transaction of its own, committed in WAL mode and synced before the request that made it
+is answered, one sync for every write made meanwhile (sqlite_commits.py). A file that cannot
+be resumed (another document or seeded world, another format, not a SQLite database, damaged)
+is refused whole before any of it is applied.
 
 Tables: `meta` (format, document and world digests), `sessions` (name, last used), `changes`
 (each session's log, in order of `n`), `counters` (each session's seq and id counters) and
@@ -15,11 +15,11 @@ Tables: `meta` (format, document and world digests), `sessions` (name, last used
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -30,6 +30,7 @@ import orjson
 from mock_server.messages import encode_json
 from mock_server.store.backends import BackendRefused, Identity
 from mock_server.store.changes import Backend, Change, Kind
+from mock_server.store.sqlite_commits import Database
 
 HEADER = b"SQLite format 3\x00"
 TABLES = ("meta", "sessions", "changes", "counters", "claims")
@@ -60,41 +61,10 @@ ID_COUNTER = "id:"  # the counter of a resource's ids: "id:Mentor"; of seqs: "se
 AFRESH = "Start with another --data, or delete it (and its -wal file) to start afresh."
 
 
-class _Database:
-    """The one connection, shared by the event loop's thread and the engine's worker."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-        self.lock = threading.Lock()
-        self.closed = False
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Cursor]:
-        """BEGIN IMMEDIATE ... COMMIT (rolled back on an error), under the lock."""
-        with self.lock:
-            if self.closed:
-                raise sqlite3.ProgrammingError("the --data file is closed")
-            cursor = self.connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-                cursor.execute("COMMIT")
-            except BaseException:
-                if self.connection.in_transaction:
-                    self.connection.rollback()
-                raise
-
-    def read(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
-        with self.lock:
-            if self.closed:
-                raise sqlite3.ProgrammingError("the --data file is closed")
-            return self.connection.execute(sql, parameters).fetchall()
-
-
 class SqliteBackend:
     """One session's log, counters and claims in the shared file."""
 
-    def __init__(self, database: _Database, session: str) -> None:
+    def __init__(self, database: Database, session: str) -> None:
         self._db = database
         self._session = session
         # Counters are given from here and written with the next change kept, in its
@@ -216,7 +186,7 @@ class SqliteBackends:
 
     open = _Open()
 
-    def __init__(self, path: Path, database: _Database, lock: int) -> None:
+    def __init__(self, path: Path, database: Database, lock: int) -> None:
         self.path = path
         self._db = database
         self._lock_fd = lock
@@ -232,7 +202,7 @@ class SqliteBackends:
         except BaseException:
             os.close(lock)  # the lock goes with it
             raise
-        return cls(path, _Database(connection), lock)
+        return cls(path, Database(connection, path), lock)
 
     def open_session(self, session: str) -> SqliteBackend:
         """The session's backend; the session is listed from now on."""
@@ -265,13 +235,14 @@ class SqliteBackends:
     def journal(self, session: str) -> None:
         return None
 
+    def settled(self) -> asyncio.Future[None] | None:
+        return self._db.settled()
+
     def close(self) -> None:
-        with self._db.lock:
-            if self._db.closed:
-                return
-            self._db.closed = True
-            self._db.connection.close()
-            os.close(self._lock_fd)
+        if self._db.closed:
+            return
+        self._db.close()
+        os.close(self._lock_fd)
 
 
 def _where(path: Path) -> str:
@@ -331,9 +302,11 @@ def _connect(path: Path, identity: Identity) -> sqlite3.Connection:
 
 
 def _prepare(connection: sqlite3.Connection, identity: Identity, *, fresh: bool) -> None:
-    # WAL: a commit is one append to the -wal file; FULL: synced before COMMIT returns.
+    # WAL: a commit is one append to the -wal file. NORMAL: not synced by COMMIT; the
+    # committer syncs it before the answer goes out, once for every write made meanwhile
+    # (sqlite_commits.py).
     connection.execute("PRAGMA journal_mode=WAL").fetchall()
-    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA synchronous=NORMAL")
     if fresh:  # the schema and the meta at once: a crash leaves none of it
         connection.execute("BEGIN IMMEDIATE")
         for statement in SCHEMA.split(";"):
