@@ -25,7 +25,9 @@ except ImportError:  # pragma: no cover - a platform without its wheel
 
 from mock_server.spec import patches
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "ibl-data-manager.yaml"
+# openapi/ibl-data-manager.yaml in a checkout (this is a link to it), the document itself once
+# installed from a wheel.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "ibl-data-manager.yaml"
 _CACHE_FORMAT = "2"
 log = logging.getLogger("ibl_mock")
 

@@ -19,7 +19,8 @@ import yaml
 
 from mock_server.synthesis.draws import Draw
 
-DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "vocabulary.yaml"
+# fixtures/vocabulary.yaml in a checkout (linked from mock_server/fixtures/), the file installed.
+DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "vocabulary.yaml"
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SUBJECT_SLOTS = frozenset({"subject", "skill", "skill2", "task", "term", "role"})
 _SMALL = frozenset(
