@@ -23,12 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-_Waiter = tuple[int, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+from mock_server.store.settling import Progress, keeper
 
 
 class Database:
@@ -46,14 +41,9 @@ class Database:
             os.fsync(folder)  # the -wal file's name, once
         finally:
             os.close(folder)
-        self._committed = 0  # transactions committed (to the -wal file, unsynced)
-        self._durable = 0  # of those, how many are synced
-        self._wake = threading.Condition(threading.Lock())
-        self._waiters: list[_Waiter] = []
-        self._committer = threading.Thread(
-            target=self._sync_forever, name="ibl-mock-sqlite-sync", daemon=True
-        )
-        self._committer.start()
+        # Made: transactions committed to the -wal file; kept: those synced.
+        self._progress = Progress()
+        self._committer = keeper("ibl-mock-sqlite-sync", self._progress, self._sync)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -71,9 +61,7 @@ class Database:
                 if self.connection.in_transaction:
                     self.connection.rollback()
                 raise
-            with self._wake:
-                self._committed += 1
-                self._wake.notify()
+            self._progress.made_one()
 
     def read(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         with self.lock:
@@ -84,52 +72,23 @@ class Database:
     def settled(self) -> asyncio.Future[None] | None:
         """None when every transaction committed so far is synced; else a future of the
         running loop, done once they are."""
-        with self._wake:
-            if self._durable >= self._committed:
-                return None
-            loop = asyncio.get_running_loop()
-            future: asyncio.Future[None] = loop.create_future()
-            self._waiters.append((self._committed, loop, future))
-            return future
+        return self._progress.settled()
 
-    def flush(self) -> None:
-        """Sync now, on this thread: for callers with no loop to wait on."""
-        with self._wake:
-            target = self._committed
+    def _sync(self, target: int) -> None:
+        # Also syncs what was committed after `target` was read: harmless.
         os.fsync(self._wal)
-        self._mark(target)
-
-    def _sync_forever(self) -> None:
-        while True:
-            with self._wake:
-                while self._durable >= self._committed and not self.closed:
-                    self._wake.wait()
-                if self.closed:
-                    return
-                target = self._committed
-            try:
-                os.fsync(self._wal)  # also syncs what was committed after `target`: harmless
-            except OSError:
-                continue  # the answers wait; the next round tries again
-            self._mark(target)
-
-    def _mark(self, target: int) -> None:
-        with self._wake:
-            self._durable = max(self._durable, target)
-            ready = [waiter for waiter in self._waiters if waiter[0] <= self._durable]
-            self._waiters = [waiter for waiter in self._waiters if waiter[0] > self._durable]
-        for _, loop, future in ready:
-            with contextlib.suppress(RuntimeError):  # a loop closed meanwhile
-                loop.call_soon_threadsafe(_resolve, future)
 
     def close(self) -> None:
         """Sync what is committed, stop the committer, close the connection."""
         with self.lock:
             if self.closed:
                 return
-            self.flush()
-            with self._wake:
-                self.closed = True
-                self._wake.notify()
+            with self._progress.wake:
+                made = self._progress.made
+            os.fsync(self._wal)
+            self._progress.kept_up_to(made)
+            self._progress.close()
+            self._committer.join(timeout=10)
+            self.closed = True
             self.connection.close()
             os.close(self._wal)
