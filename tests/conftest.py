@@ -23,6 +23,7 @@ if "IBL_MOCK_CACHE_DIR" not in os.environ:
     os.environ["IBL_MOCK_CACHE_DIR"] = tempfile.mkdtemp(prefix="ibl-mock-tests-")
     atexit.register(shutil.rmtree, os.environ["IBL_MOCK_CACHE_DIR"], ignore_errors=True)
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give each schemathesis item its operation in its id.
 
