@@ -20,7 +20,7 @@ where a GET costs 1.5, and Redis shares the machine's cores with the workers.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import re
 import threading
@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 PREFIX = "ibl-mock:"
 # A session's keys besides its log's: its steering and journal (redis_shared.py).
 SHARED_PARTS = ("steering", "overrides", "uses", "installed", "chaos", "journal", "requests")
+
+
+# Replies left unread on a thread's connection before it stops to read them: Redis holds them
+# in its output buffer meanwhile.
+UNREAD_LIMIT = 1000
 
 
 def session_key(session: str, part: str) -> str:
@@ -187,7 +192,7 @@ def shown(url: str) -> str:
 
 
 class _Commands:
-    """The scripts, and the one plain command every request sends (`versions`)."""
+    """The scripts, and the plain commands every request sends (`versions`, the journal's)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
@@ -211,21 +216,54 @@ class _Commands:
         if connection is None:
             pool = self._client.connection_pool
             connection = self._local.connection = pool.connection_class(**pool.connection_kwargs)
+            self._local.unread = 0
             with self._lock:
                 self._direct.append(connection)
         return connection
 
     def versions(self, first: bytes, second: bytes) -> tuple[bytes | None, bytes | None]:
-        """MGET two keys on this thread's connection."""
+        """MGET two keys on this thread's connection (first reading the replies of what was
+        sent there without waiting, `send_unanswered`)."""
         connection = self._connection()
         try:
             connection.send_packed_command([packed(b"MGET", first, second)])
+            self._read_unread(connection)
             found = connection.read_response()
         except (redis.ConnectionError, redis.TimeoutError):
             connection.disconnect()  # reconnects on its next use; redis-py retries this one
+            self._local.unread = 0
             found = self._client.mget([first, second])
         one, two = found
         return (None if one is None else bytes(one)), (None if two is None else bytes(two))
+
+    def send_unanswered(self, commands: Sequence[bytes], replies: int) -> None:
+        """Send packed `commands` on this thread's connection and go on without waiting for
+        their `replies`: they are read before the answer to its next command. What this
+        connection sent reaches Redis before anything its process sends later, on any
+        connection, since Redis serves connections in the order their data arrives."""
+        connection = self._connection()
+        try:
+            if self._local.unread >= UNREAD_LIMIT:  # a thread that sends only these
+                self._read_unread(connection)
+            connection.send_packed_command(list(commands))
+            self._local.unread += replies
+        except (redis.ConnectionError, redis.TimeoutError):
+            connection.disconnect()
+            self._local.unread = 0
+            raise
+
+    def read_unread(self) -> None:
+        """Read the replies this thread's connection has not read yet."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            self._read_unread(connection)
+
+    def _read_unread(self, connection: Any) -> None:
+        while self._local.unread:
+            self._local.unread -= 1
+            # A refusal of a command nobody waits for has no one to tell: the next goes on.
+            with contextlib.suppress(redis.ResponseError):
+                connection.read_response()
 
     def close(self) -> None:
         with self._lock:
@@ -362,12 +400,9 @@ class RedisBackends:
     """Every session of one mock (or of every worker and host serving it) in one database."""
 
     def __init__(self, client: redis.Redis) -> None:
-        from mock_server.store.redis_shared import JournalWriter
-
         self._client = client
         self._scripts = _Commands(client)
         self._sessions = PREFIX + "sessions"
-        self._journal_writer = JournalWriter(client)
 
     @classmethod
     def connect(cls, url: str, identity: Identity) -> RedisBackends:
@@ -399,7 +434,7 @@ class RedisBackends:
         self._client.hset(self._sessions, session, repr(when))
 
     def drop(self, session: str) -> None:
-        self.wait_kept()  # this process's entries of it first, or they would outlive it
+        self.wait_kept()  # this thread's journal entries of it first, or they would outlive it
         keys = [*self.open(session).drop_keys(), self._sessions]
         self._scripts.drop(keys, [session])
 
@@ -412,17 +447,14 @@ class RedisBackends:
     def journal(self, session: str) -> RedisJournal:
         from mock_server.store.redis_shared import RedisJournal
 
-        return RedisJournal(self._client, self._journal_writer, session)
+        return RedisJournal(self._client, self._scripts, session)
 
-    def settled(self) -> asyncio.Future[None] | None:
-        """Records are written before the engine answers; journal entries go in groups
-        (redis_shared.JournalWriter), and an answer waits for those made before it."""
-        return self._journal_writer.progress.settled()
+    def settled(self) -> None:
+        return None  # writes are sent before the answer (see _Commands.send_unanswered)
 
     def wait_kept(self) -> None:
-        """Block until this process's journal entries are in Redis."""
-        self._journal_writer.progress.wait_kept()
+        """Block until what this thread sent without waiting is in Redis."""
+        self._scripts.read_unread()
 
     def close(self) -> None:
-        self._journal_writer.close()
         self._scripts.close()

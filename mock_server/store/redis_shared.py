@@ -15,18 +15,20 @@ Per session, beside its log (redis_backend.py):
 
 from __future__ import annotations
 
-import logging
-from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
 import redis
 
-from mock_server.store.redis_backend import RedisBackend, decode, encode, session_key
-from mock_server.store.settling import Progress, keeper
+from mock_server.store.redis_backend import (
+    RedisBackend,
+    _Commands,
+    decode,
+    encode,
+    packed,
+    session_key,
+)
 from mock_server.store.shared import KeptSteering, OverrideLimit
-
-log = logging.getLogger("ibl_mock")
 
 # KEYS: overrides, installed, steering; ARGV: payload, limit. -> the new id, or nil at the limit.
 _INSTALL = """
@@ -173,60 +175,33 @@ class RedisSteering:
             self._loaded = version
 
 
-class JournalWriter:
-    """Every session's journal entries made in this process, sent by a thread of its own: all
-    those made while one group was on its way go in the next, one MULTI/EXEC (so an entry and
-    the count that gives its id move together). The request that made an entry is answered
-    once it is in Redis (edge/durable.py awaits `progress.settled()`), so a journal read through
-    any worker after an answer shows that answer's request; meanwhile the event loop serves
-    others, and a request costs no round trip of its own."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self._client = client
-        self._queue: deque[tuple[str, str, bytes, int]] = deque()
-        self.progress = Progress()
-        self._thread = keeper("ibl-mock-journal", self.progress, self._send)
-
-    def add(self, journal: str, requests: str, entry: bytes, size: int) -> None:
-        self._queue.append((journal, requests, entry, size))
-        self.progress.made_one()
-
-    def _send(self, target: int) -> None:
-        group = []
-        while self._queue:  # what was made by `target`, and perhaps a little more
-            group.append(self._queue.popleft())
-        try:
-            with self._client.pipeline(transaction=True) as sending:
-                for journal, requests, entry, size in group:
-                    sending.rpush(journal, entry)
-                    sending.ltrim(journal, -size, -1)
-                    sending.incr(requests)
-                sending.execute()
-        except redis.RedisError as error:  # the answers go out all the same
-            log.warning("ibl-mock: %d journal entries not kept in Redis: %s", len(group), error)
-
-    def close(self) -> None:
-        self.progress.wait_kept(timeout=5)
-        self.progress.close()
-        self._thread.join(timeout=5)
-
-
 class RedisJournal:
     """One session's journal (a `JournalKeep`). Entries are kept without ids: an entry's id is
     the count of appends when it was appended, which the reader works out from the count now
     and the entry's place, both read at once."""
 
-    def __init__(self, client: redis.Redis, writer: JournalWriter, session: str) -> None:
+    def __init__(self, client: redis.Redis, commands: _Commands, session: str) -> None:
         self._client = client
-        self._writer = writer
+        self._commands = commands
         self._journal = session_key(session, "journal")
         self._requests = session_key(session, "requests")
+        self._journal_key, self._requests_key = self._journal.encode(), self._requests.encode()
 
     def append(self, entry: Mapping[str, Any], size: int) -> None:
-        self._writer.add(self._journal, self._requests, encode(dict(entry)), size)
+        # MULTI: the entry and the count move together. Sent without waiting for the replies:
+        # a request's answer does not wait for its journal entry's.
+        self._commands.send_unanswered(
+            [
+                packed(b"MULTI"),
+                packed(b"RPUSH", self._journal_key, encode(dict(entry))),
+                packed(b"LTRIM", self._journal_key, b"%d" % -size, b"-1"),
+                packed(b"INCR", self._requests_key),
+                packed(b"EXEC"),
+            ],
+            replies=5,
+        )
 
     def entries(self) -> list[dict[str, Any]]:
-        self._writer.progress.wait_kept()  # this process's own, first
         with self._client.pipeline(transaction=True) as reading:
             reading.get(self._requests)
             reading.lrange(self._journal, 0, -1)
@@ -235,9 +210,7 @@ class RedisJournal:
         return [{"id": newest - age, **decode(raw)} for age, raw in enumerate(reversed(kept))]
 
     def total(self) -> int:
-        self._writer.progress.wait_kept()
         return int(self._client.get(self._requests) or 0)
 
     def clear(self) -> None:
-        self._writer.progress.wait_kept()
         self._client.delete(self._journal)

@@ -1,10 +1,9 @@
 """Writes handed to a thread that keeps them, and the answers waiting until they are kept.
 
-Both backends keep writes in groups on a thread of their own: SQLite syncs its WAL once for
-every write committed meanwhile (sqlite_commits.py), Redis sends every journal entry made
-meanwhile in one transaction (redis_shared.py). `Progress` counts the writes made and those
-kept, wakes the keeping thread, and hands the event loop a future for "everything made so far
-is kept" (`settled`), which the edge awaits before an answer goes out (edge/durable.py).
+SQLite syncs its WAL on a thread of its own, once for every write committed meanwhile
+(sqlite_commits.py). `Progress` counts the writes made and those kept, wakes the keeping
+thread, and hands the event loop a future for "everything made so far is kept" (`settled`),
+which the edge awaits before an answer goes out (edge/durable.py).
 """
 
 from __future__ import annotations

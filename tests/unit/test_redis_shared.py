@@ -13,7 +13,7 @@ import redis as redis_py
 from redis_server import redis_url  # noqa: F401  (the fixture)
 
 from mock_server.store.backends import Identity
-from mock_server.store.redis_backend import RedisBackend, RedisBackends
+from mock_server.store.redis_backend import UNREAD_LIMIT, RedisBackend, RedisBackends
 from mock_server.store.shared import OverrideLimit
 
 IDENTITY = Identity(document="d" * 64, world="w" * 64)
@@ -87,7 +87,7 @@ def test_the_journal_keeps_the_newest_entries_with_ids_from_every_worker(worker:
     mine, theirs = one.journal(SESSION), two.journal(SESSION)
     for n in range(150):
         (mine if n % 2 else theirs).append({"path": f"/{n + 1}"}, size=100)
-        (one if n % 2 else two).wait_kept()  # as each answer waits for its entry
+        (one if n % 2 else two).wait_kept()  # as a client waits for each answer
     shown = mine.entries()
     assert len(shown) == 100 and mine.total() == theirs.total() == 150
     assert [entry["id"] for entry in shown] == list(range(150, 50, -1))
@@ -96,13 +96,15 @@ def test_the_journal_keeps_the_newest_entries_with_ids_from_every_worker(worker:
     assert mine.entries() == [] and mine.total() == 150  # ids go on counting
 
 
-def test_entries_made_together_go_in_groups_and_all_arrive(worker: Worker) -> None:
-    backends, _ = worker()
+def test_a_thread_that_only_appends_never_leaves_unbounded_replies(worker: Worker) -> None:
+    backends, session = worker()
     journal = backends.journal(SESSION)
-    for n in range(500):
-        journal.append({"n": n}, size=1000)
-    assert [entry["n"] for entry in journal.entries()] == list(range(499, -1, -1))
-    assert backends.settled() is None  # nothing left for an answer to wait for
+    for n in range(3 * UNREAD_LIMIT):
+        journal.append({"n": n}, size=10)
+    assert backends._scripts._local.unread <= UNREAD_LIMIT + 5
+    session.since()  # reads what is left, then its own answer
+    assert backends._scripts._local.unread == 0
+    assert journal.total() == 3 * UNREAD_LIMIT
 
 
 def test_dropping_the_session_forgets_its_steering_and_journal(worker: Worker) -> None:
