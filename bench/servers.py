@@ -33,11 +33,30 @@ class Running:
     startup: float  # seconds from launch to the first 200 on PROBE
 
     def peak_rss_mb(self) -> float:
-        """The process's high-water resident set (VmHWM), in MB."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """The high-water resident sets (VmHWM) of the process and its descendants (the
+        workers of `--workers N`), summed, in MB."""
+        total = 0
+        for pid in _tree(self.pid):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:  # exited meanwhile
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        return total / 1024 if total else float("nan")
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process descended from it, from /proc's lists of children."""
+    found = [pid]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            for child in children.read_text().split():
+                found += _tree(int(child))
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def ensure_prism() -> Path:
