@@ -1,10 +1,10 @@
 """Where one in-memory create goes: cProfile over `engine.handle` of the benchmark's POST.
 
-    python -m bench.profile_create [--creates 300] [--top 15] [--validate-responses]
+    python -m bench.profile_create [--creates 300] [--after 50] [--top 15] [--validate-responses]
 
 Builds the application in process, as the tests do (`MockApplication(Settings())`, document
-and world cache in a temporary directory), answers a few unrecorded creates of the project body
-the benchmark POSTs (workload.py), then profiles `--creates` more and prints the mock_server
+and world cache in a temporary directory), answers `--after` unrecorded creates of the project
+body the benchmark POSTs (workload.py), then profiles `--creates` more and prints the mock_server
 entries with the largest cumulative time, and the time of one create without the profiler.
 No HTTP, no event loop: what the engine spends, not what uvicorn or Starlette do.
 """
@@ -24,13 +24,13 @@ from bench.workload import CREATE_COLLECTION, WORLD_VALUES, _create_then_read
 from mock_server.messages import MockRequest
 from mock_server.spec.index import OperationIndex
 
-WARM_UP = 50
 ROOT = str(Path(__file__).resolve().parent.parent) + os.sep
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--creates", type=int, default=300)
+    parser.add_argument("--after", type=int, default=50, help="creates before the timed ones")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--validate-responses", action="store_true")
     args = parser.parse_args()
@@ -55,13 +55,14 @@ def main() -> None:
             status = engine.handle(operation.operation_id, request).status
             assert status == 201, status
 
-    answer(WARM_UP)
+    answer(args.after)
     started = time.perf_counter()
     answer(args.creates)
     plain = (time.perf_counter() - started) / args.creates
     profile = cProfile.Profile()
     profile.runcall(answer, args.creates)
-    print(f"one create, {args.creates} after {WARM_UP}: {plain * 1e6:,.0f} µs without the profiler")
+    plain_us = f"{plain * 1e6:,.0f} µs"
+    print(f"one create, {args.creates} after {args.after}: {plain_us} without the profiler")
     printed = io.StringIO()
     stats = pstats.Stats(profile, stream=printed).sort_stats("cumulative")
     stats.print_stats(r"mock_server[/\\]", args.top)
