@@ -161,9 +161,15 @@ class LayeredStore:
     def _compact(self) -> None:
         """Replace the backend's log with this replica's snapshot once it is much longer."""
         assert self._backend is not None
-        held = self._snapshot_changes()
-        if self._backend.kept() > 2 * len(held) + COMPACT_EVERY:
+        if self._backend.kept() > 2 * self._snapshot_bound() + COMPACT_EVERY:
+            held = self._snapshot_changes()  # built only when it replaces the log: O(1) a write
             self._backend.compact(held)  # refused if another process wrote meanwhile: later
+
+    def _snapshot_bound(self) -> int:
+        """At least the length of `_snapshot_changes()`, counted without building it."""
+        with self._lock:
+            hidden = sum(len(seqs) for seqs in self._hidden.values())
+            return self.written() + hidden + len(self._claims) + 1
 
     def _rebuild(self) -> None:
         assert self._backend is not None

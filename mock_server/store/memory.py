@@ -186,8 +186,9 @@ class InMemoryStore:
             previous = kind.held.get(record.seq)
             if previous is not None:
                 kind.delete(previous)
+            newest = next(reversed(kind.held), 0)  # `held` is in seq order: O(1)
             kind.insert(record)
-            if record.seq < max(kind.held):
+            if record.seq < newest:
                 kind.reorder(frozenset(record.scope.items()))
             self._seq = max(self._seq, record.seq)
             self._note_id(record.resource, record.data)
