@@ -16,9 +16,13 @@ from collections.abc import Callable
 _Waiter = tuple[int, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
+def _resolve(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
         future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 class Progress:
@@ -27,6 +31,7 @@ class Progress:
         self.made = 0
         self.kept = 0
         self.closed = False
+        self.error: BaseException | None = None  # once set, every wait ends with it
         self._waiters: list[_Waiter] = []
 
     def made_one(self) -> None:
@@ -49,19 +54,29 @@ class Progress:
             ready = [waiter for waiter in self._waiters if waiter[0] <= self.kept]
             self._waiters = [waiter for waiter in self._waiters if waiter[0] > self.kept]
             self.wake.notify_all()
+            error = self.error
         for _, loop, future in ready:
             with contextlib.suppress(RuntimeError):  # a loop closed meanwhile
-                loop.call_soon_threadsafe(_resolve, future)
+                loop.call_soon_threadsafe(_resolve, future, error)
+
+    def fail(self, error: BaseException) -> None:
+        """What is made and not yet kept never will be: its waits, and every later one, end
+        with `error` (resolved by the `kept_up_to` that follows)."""
+        with self.wake:
+            self.error = error
 
     def settled(self) -> asyncio.Future[None] | None:
         """None when everything made so far is kept; else a future of the running loop, done
-        once it is."""
+        once it is (failed with `error` if it never will be)."""
         with self.wake:
-            if self.kept >= self.made:
+            if self.kept >= self.made and self.error is None:
                 return None
             loop = asyncio.get_running_loop()
             future: asyncio.Future[None] = loop.create_future()
-            self._waiters.append((self.made, loop, future))
+            if self.error is not None:
+                future.set_exception(self.error)
+            else:
+                self._waiters.append((self.made, loop, future))
             return future
 
     def wait_kept(self, timeout: float = 30.0) -> None:

@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -30,7 +31,7 @@ import orjson
 from mock_server.messages import encode_json
 from mock_server.store.backends import BackendRefused, Identity
 from mock_server.store.changes import Backend, Change, Kind
-from mock_server.store.sqlite_commits import Database
+from mock_server.store.sqlite_commits import Database, Statement
 
 HEADER = b"SQLite format 3\x00"
 TABLES = ("meta", "sessions", "changes", "counters", "claims")
@@ -67,24 +68,38 @@ class SqliteBackend:
     def __init__(self, database: Database, session: str) -> None:
         self._db = database
         self._session = session
-        # Counters are given from here and written with the next change kept, in its
-        # transaction (one sync per create, not three): a value whose write was never kept
-        # was never answered, so a crash that loses it loses nothing anyone saw.
+        # Counters are given from here and written with the next change kept, in its group
+        # (one write per create, not three): a value whose write was never kept was never
+        # answered, so a crash that loses it loses nothing anyone saw.
         counted = database.read("SELECT name, value FROM counters WHERE session = ?", (session,))
         self._counters: dict[str, int] = {str(name): int(value) for name, value in counted}
         self._unwritten: dict[str, int] = {}
+        self._counting = threading.Lock()  # the counters; never held while SQLite works
 
     def keep(self, change: Change) -> Sequence[Change]:
+        """Queued (sqlite_commits.py): the answer that made it waits until it is synced."""
         session = self._session
-        with self._transaction() as cursor:
-            if change.kind is Kind.RESET:  # the seeded world again: an empty log replays to it
-                for table in ("changes", "counters", "claims"):
-                    cursor.execute(f"DELETE FROM {table} WHERE session = ?", (session,))
-            else:
-                cursor.execute(APPEND, (session, encode_json(change.as_json())))
-        if change.kind is Kind.RESET:
-            with self._db.lock:
+        statements: list[Statement]
+        if change.kind is Kind.RESET:  # the seeded world again: an empty log replays to it
+            tables = ("changes", "counters", "claims")
+            statements = [
+                (f"DELETE FROM {table} WHERE session = ?", (session,)) for table in tables
+            ]
+            with self._counting:
                 self._counters, self._unwritten = {}, {}
+                self._db.queue(statements)
+            return (change,)
+        with self._counting:
+            unwritten, self._unwritten = self._unwritten, {}
+            statements = [
+                (WRITE_COUNTER, (session, name, value)) for name, value in unwritten.items()
+            ]
+            statements.append((APPEND, (session, encode_json(change.as_json()))))
+            try:
+                self._db.queue(statements)
+            except BaseException:
+                self._unwritten = {**unwritten, **self._unwritten}  # with the next one, then
+                raise
         return (change,)
 
     def since(self) -> Sequence[Change]:
@@ -97,7 +112,7 @@ class SqliteBackend:
         changes = [Change.from_json(_decode(blob)) for (blob,) in rows]
         # The ids given, as the replica that gave them knew them: also those of a type whose
         # records are all removed, which no ADD left in the log would tell a new replica.
-        with self._db.lock:
+        with self._counting:
             given = {
                 name.removeprefix(ID_COUNTER): value
                 for name, value in self._counters.items()
@@ -112,24 +127,24 @@ class SqliteBackend:
         return self._count(ID_COUNTER + resource, floor)
 
     def _count(self, name: str, floor: int) -> int:
-        with self._db.lock:
+        with self._counting:
             value = max(self._counters.get(name, 0), floor) + 1
             self._counters[name] = self._unwritten[name] = value
         return value
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
-        """A transaction that writes the counters given since the last one, first."""
-        unwritten: dict[str, int] = {}
+        """A transaction at once that writes the counters given since the last write, first."""
+        with self._counting:
+            unwritten, self._unwritten = self._unwritten, {}
         try:
             with self._db.transaction() as cursor:
-                unwritten, self._unwritten = self._unwritten, {}
                 if unwritten:
                     rows = [(self._session, name, value) for name, value in unwritten.items()]
                     cursor.executemany(WRITE_COUNTER, rows)
                 yield cursor
         except BaseException:
-            with self._db.lock:  # not written after all: with the next transaction, then
+            with self._counting:  # not written after all: with the next write, then
                 for name, value in unwritten.items():
                     self._unwritten[name] = max(self._unwritten.get(name, 0), value)
             raise

@@ -4,6 +4,7 @@ writes made while one sync runs share the next (store/sqlite_commits.py, edge/du
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,3 +107,47 @@ def test_no_answer_starts_before_its_writes_are_synced() -> None:
         assert sent == ["http.response.start", "http.response.body"]
 
     asyncio.run(serve())
+
+
+def test_a_write_the_file_cannot_keep_is_answered_503_and_never_resumed(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    backends = SqliteBackends.open(path, IDENTITY)
+    store = LayeredStore(InMemoryStore(), backends.open("s"))
+    # The file refuses one write as a full disk would, when the committer writes it.
+    refusing = sqlite3.connect(path)
+    refusing.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON changes "
+        "WHEN instr(NEW.change, CAST('refused' AS BLOB)) > 0 "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    refusing.commit()
+    refusing.close()
+    sent: list[Any] = []
+
+    async def record(message: Any) -> None:
+        sent.append(message)
+
+    def answering(name: str) -> Any:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            store.add("Mentor", {"tenant": "acme"}, {"id": len(sent) + 1, "name": name})
+            await send({"type": "http.response.start", "status": 201, "headers": []})
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        return DurableAnswers(app, backends.settled)
+
+    async def serve() -> None:
+        await answering("kept")({"type": "http"}, None, record)
+        await answering("refused")({"type": "http"}, None, record)
+
+    asyncio.run(serve())
+    assert [m.get("status") for m in sent if m["type"] == "http.response.start"] == [201, 503]
+    assert b"not kept" in sent[-1]["body"] and b"disk is full" in sent[-1]["body"]
+    with pytest.raises(sqlite_commits.DataFileFailed):  # and no write is taken after it
+        store.add("Mentor", {"tenant": "acme"}, {"id": 3, "name": "after"})
+    backends.close()
+    reopened = SqliteBackends.open(path, IDENTITY)
+    try:
+        resumed = LayeredStore(InMemoryStore(), reopened.open("s"))
+        assert [r.data["name"] for r in resumed.find("Mentor", {})] == ["kept"]
+    finally:
+        reopened.close()
