@@ -86,16 +86,43 @@ class Projector:
     def _fits(self, schema: Mapping[str, Any], value: Any) -> bool:
         # The component a `$ref` names: operations answer the same one under different refs.
         component = resolve_ref(self.document, schema)
+        if isinstance(value, dict) and _plain_object(component):
+            return self._fits_field_by_field(component, value)
+        return self._fits_whole(component, schema, value)
+
+    def _fits_field_by_field(self, component: Mapping[str, Any], value: dict[str, Any]) -> bool:
+        """What the response validator decides for a plain object schema, decided one field
+        at a time, so that the fields a new record shares with others (all but its id and
+        times, in a create) are verdicts remembered rather than validated again."""
+        properties: Mapping[str, Any] = component.get("properties", {})
+        for name in component.get("required", ()):
+            # openapi-schema-validator's read_required: a writeOnly field is not required
+            if name not in value and not properties.get(name, {}).get("writeOnly", False):
+                return False
+        for name, field_value in value.items():
+            field_schema = properties.get(name)
+            if field_schema is None:
+                continue
+            # A bare `$ref` is judged as the component it names; anything else as itself.
+            bare = len(field_schema) == 1 and "$ref" in field_schema
+            owner = resolve_ref(self.document, field_schema) if bare else field_schema
+            if not self._fits_whole(owner, field_schema, field_value):
+                return False
+        return True  # no additionalProperties keyword: other fields may be anything
+
+    def _fits_whole(self, owner: Mapping[str, Any], schema: Mapping[str, Any], value: Any) -> bool:
+        """`synthesizer.fits(schema, value)`, remembered under `owner` (what decides it) and
+        the value's bytes."""
         try:
             content = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             return self.synthesizer.fits(schema, value)
-        verdict_key = (id(component), _digest(content))
+        verdict_key = (id(owner), _digest(content))
         found = self._verdicts.get(verdict_key)
-        if found is not None and found[0] is component:
+        if found is not None and found[0] is owner:
             return found[1]
         verdict = self.synthesizer.fits(schema, value)
-        self._verdicts.put(verdict_key, (component, verdict))
+        self._verdicts.put(verdict_key, (owner, verdict))
         return verdict
 
     def _remembered(
@@ -110,6 +137,17 @@ class Projector:
         value = compute()
         self._memo.put(key, (schema, value, size + _ENTRY_OVERHEAD))
         return value
+
+
+# Keywords a plain object schema may carry besides `properties` and `required`: a dict fits
+# it when each of its fields fits that field's schema and no required field is missing.
+_PLAIN_OBJECT_KEYWORDS = frozenset(
+    {"type", "properties", "required", "description", "title", "example", "nullable"}
+)
+
+
+def _plain_object(component: Mapping[str, Any]) -> bool:
+    return component.get("type") == "object" and _PLAIN_OBJECT_KEYWORDS.issuperset(component)
 
 
 def _memo_key(
