@@ -2,9 +2,9 @@
 
 One process owns the file: an exclusive lock on `PATH.lock` (holding the owner's pid) is taken
 before the file is read and held until it is closed, so two mocks never write one file and the
-log only ever grows by this process's own changes (`since()` has nothing to tell). Every write
-is a transaction of its own, committed in WAL mode and synced before the request that made it
-is answered, one sync for every write made meanwhile (sqlite_commits.py). A file that cannot
+log only ever grows by this process's own changes (`since()` has nothing to tell). A change is
+queued; the writes queued meanwhile are committed in one transaction in WAL mode and synced
+before the requests that made them are answered (sqlite_commits.py). A file that cannot
 be resumed (another document or seeded world, another format, not a SQLite database, damaged)
 is refused whole before any of it is applied.
 
@@ -318,7 +318,7 @@ def _connect(path: Path, identity: Identity) -> sqlite3.Connection:
 
 def _prepare(connection: sqlite3.Connection, identity: Identity, *, fresh: bool) -> None:
     # WAL: a commit is one append to the -wal file. NORMAL: not synced by COMMIT; the
-    # committer syncs it before the answer goes out, once for every write made meanwhile
+    # committer syncs it before the answers go out, once for every group it commits
     # (sqlite_commits.py).
     connection.execute("PRAGMA journal_mode=WAL").fetchall()
     connection.execute("PRAGMA synchronous=NORMAL")
