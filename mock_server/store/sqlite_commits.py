@@ -74,12 +74,12 @@ class Database:
         for the writes whose answer depends on what the file holds; durable once `settled()`
         says so."""
         with self.lock:
+            self._commit_queued()  # on its own: this one may roll back
             with self._queue_lock:
                 self._refuse_if_unusable()
             cursor = self.connection.cursor()
             cursor.execute("BEGIN IMMEDIATE")
             try:
-                self._execute_queued(cursor)
                 yield cursor
                 cursor.execute("COMMIT")
             except BaseException:
