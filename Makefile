@@ -76,7 +76,7 @@ bench-loop-lag: $(STAMP)  ## a fast request's latency beside clients sending a s
 bench-redis: $(STAMP)  ## the GET mix on the memory store, on --store redis:// with 1 worker and with 2 (needs redis-server)
 	$(BIN)/python -m bench.redis_workers $(ARGS)
 
-bench-sqlite: $(STAMP)  ## creates/s with --data (SQLite, synced per write) beside in memory (ARGS="--runs 1")
+bench-sqlite: $(STAMP)  ## creates/s with --data (SQLite, synced in groups) beside in memory (ARGS="--runs 1")
 	$(BIN)/python -m bench.sqlite_creates $(ARGS)
 
 bench-docs: $(STAMP)  ## time until /docs/ is interactive in headless chromium (ARGS="--runs N")
