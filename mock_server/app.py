@@ -51,11 +51,12 @@ from mock_server.routing import (
     router_from_index,
     routing_view,
 )
+from mock_server.sessions import SessionProblem, session_of
 from mock_server.settings import Settings
 from mock_server.spec import LoadedDocument, load_document
 from mock_server.spec.loader import default_cache_dir
 from mock_server.spec.subsets import tag_subset, tags_by_size
-from mock_server.store import InMemoryStore
+from mock_server.store import Backends, InMemoryStore
 from mock_server.store.backends import Identity, open_backends
 
 log = logging.getLogger("ibl_mock")
@@ -123,12 +124,14 @@ class MockApplication:
         gc.freeze()
         # Slow answers are made off the event loop (offload.py), fast ones on it.
         self.runner = EngineRunner(self.engine.handle)
+        self.backends: Backends | None = None
         self.connexion = self._build()  # a --state file is read into the seeded world here
         identity = Identity(self.loaded.sha256, world_digest(self.engine.seeded))
         backends = open_backends(
             identity, data_path=settings.data_path, store_url=settings.store_url
         )
         self.engine.start_sessions(backends, ttl=settings.session_ttl or None)
+        self.backends = backends
         # The edge guards (host, control endpoints, body) stand before the Connexion stack.
         self.asgi: ASGIApp = guarded(self.connexion, settings, self.engine.sessions_started())
         if backends is not None:  # no answer before its writes are on disk (--data)
@@ -210,6 +213,8 @@ class MockApplication:
 
         async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
             request = await _to_mock_request(Request(scope, receive))
+            if self.backends is not None:
+                await _read_ahead(self.backends, request)
             planned = await runner.handle(operation_id, request)
             if planned.delay:
                 await asyncio.sleep(planned.delay)  # other clients are answered meanwhile
@@ -297,6 +302,18 @@ async def _dashboard_asset(request: Request) -> Response:
         return JSONResponse({"detail": "Not found."}, status_code=404)
     content, media_type = found
     return Response(content, media_type=media_type, headers=dashboard.HEADERS)
+
+
+async def _read_ahead(backends: Backends, request: MockRequest) -> None:
+    """Await what the backend reads ahead for the request's session (store/redis_ahead.py);
+    a request naming no valid session is refused by the engine, with nothing read."""
+    try:
+        name, _ = session_of(request.headers, request.query)
+    except SessionProblem:
+        return
+    pending = backends.read_ahead(name)
+    if pending is not None:
+        await pending
 
 
 async def _to_mock_request(request: Request) -> MockRequest:

@@ -17,6 +17,7 @@ costs the others a few milliseconds, not the whole answer.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -53,7 +54,9 @@ class EngineRunner:
                 self._fast.put(key, False)
             return response
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._worker, self._measured, key, request)
+        # In the request's context: what was read ahead for it (store/redis_ahead.py).
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self._worker, context.run, self._measured, key, request)
 
     def _measured(self, key: _Key, request: MockRequest) -> MockResponse:
         started = time.perf_counter()

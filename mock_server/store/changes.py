@@ -142,4 +142,10 @@ class Backends(Protocol):
         answer goes out (SQLite syncs writes in groups, sqlite_commits.py)."""
         ...
 
+    def read_ahead(self, session: str) -> Awaitable[None] | None:
+        """What to await, on the event loop, before the engine answers a request of `session`:
+        what the engine would otherwise block the loop to read (Redis, redis_ahead.py); None:
+        nothing to read ahead."""
+        ...
+
     def close(self) -> None: ...

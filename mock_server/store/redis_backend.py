@@ -24,7 +24,7 @@ import contextlib
 import json
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -32,6 +32,7 @@ import redis
 
 from mock_server.store.backends import BackendRefused, Identity
 from mock_server.store.changes import Backend, Change, FellBehind, Kind
+from mock_server.store.redis_ahead import ReadAhead, packed, taken
 
 if TYPE_CHECKING:
     from mock_server.store.redis_shared import RedisJournal, RedisSteering
@@ -180,12 +181,6 @@ def decode(raw: bytes) -> Any:
     return json.loads(raw) if raw[:1] == b" " else orjson.loads(raw)
 
 
-def packed(*parts: bytes) -> bytes:
-    """One command in Redis's protocol."""
-    head = b"*%d\r\n" % len(parts)
-    return head + b"".join(b"$%d\r\n%s\r\n" % (len(part), part) for part in parts)
-
-
 def shown(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
@@ -224,6 +219,9 @@ class _Commands:
     def versions(self, first: bytes, second: bytes) -> tuple[bytes | None, bytes | None]:
         """MGET two keys on this thread's connection (first reading the replies of what was
         sent there without waiting, `send_unanswered`)."""
+        ahead = taken(first, second)
+        if ahead is not None:
+            return ahead  # read by the event loop for this request (redis_ahead.py)
         connection = self._connection()
         try:
             connection.send_packed_command([packed(b"MGET", first, second)])
@@ -399,17 +397,18 @@ def reachable(url: str) -> redis.Redis:
 class RedisBackends:
     """Every session of one mock (or of every worker and host serving it) in one database."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, url: str | None = None) -> None:
         self._client = client
         self._scripts = _Commands(client)
         self._sessions = PREFIX + "sessions"
+        self._ahead = None if url is None else ReadAhead(url)
 
     @classmethod
     def connect(cls, url: str, identity: Identity) -> RedisBackends:
         """The database at `url`, marked with `identity` if it holds no mock state yet;
         BackendRefused if it cannot be reached or holds the state of another world."""
         client = reachable(url)
-        backends = cls(client)
+        backends = cls(client, url)
         meta = identity.as_meta()
         written = backends._scripts.meta([PREFIX + "meta"], [v for kv in meta.items() for v in kv])
         if written:
@@ -451,6 +450,14 @@ class RedisBackends:
 
     def settled(self) -> None:
         return None  # writes are sent before the answer (see _Commands.send_unanswered)
+
+    def read_ahead(self, session: str) -> Awaitable[None] | None:
+        """The session's log and steering versions, read without blocking the event loop
+        (redis_ahead.py); `since()` takes them instead of asking Redis itself."""
+        if self._ahead is None:
+            return None
+        keys = (session_key(session, "version").encode(), session_key(session, "steering").encode())
+        return self._ahead.read(keys)
 
     def wait_kept(self) -> None:
         """Block until what this thread sent without waiting is in Redis."""

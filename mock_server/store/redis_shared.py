@@ -20,12 +20,12 @@ from typing import Any
 
 import redis
 
+from mock_server.store.redis_ahead import packed
 from mock_server.store.redis_backend import (
     RedisBackend,
     _Commands,
     decode,
     encode,
-    packed,
     session_key,
 )
 from mock_server.store.shared import KeptSteering, OverrideLimit

@@ -253,6 +253,9 @@ class SqliteBackends:
     def settled(self) -> asyncio.Future[None] | None:
         return self._db.settled()
 
+    def read_ahead(self, session: str) -> None:
+        return None  # the file is read in memory: nothing blocks
+
     def close(self) -> None:
         if self._db.closed:
             return

@@ -6,6 +6,7 @@ request makes first, and it reads the steering's version in the same round trip.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,6 +14,8 @@ import redis as redis_py
 from redis_server import redis_url  # noqa: F401  (the fixture)
 
 from mock_server.store.backends import Identity
+from mock_server.store.changes import Change, Kind
+from mock_server.store.redis_ahead import READ_AHEAD, ReadAhead, taken
 from mock_server.store.redis_backend import UNREAD_LIMIT, RedisBackend, RedisBackends
 from mock_server.store.shared import OverrideLimit
 
@@ -115,3 +118,43 @@ def test_dropping_the_session_forgets_its_steering_and_journal(worker: Worker) -
     fresh = backends.open(SESSION)
     assert backends.steering(fresh).load().overrides == []
     assert backends.journal(SESSION).entries() == [] and backends.journal(SESSION).total() == 0
+
+
+def test_the_versions_read_ahead_on_the_loop_spare_the_engine_its_round_trip(
+    worker: Worker,
+    redis_url: str,  # noqa: F811
+) -> None:
+    (_, one_session), (two, two_session) = worker(), worker()
+    one_session.keep(Change(Kind.ADD, "Mentor", 1, {"tenant": "acme"}, {"id": 1}))
+    two_session.state()  # the second replica up to date
+    one_session.keep(Change(Kind.ADD, "Mentor", 2, {"tenant": "acme"}, {"id": 2}))
+    stats = redis_py.Redis.from_url(redis_url)
+
+    def mgets() -> int:
+        return int(stats.info("commandstats").get("cmdstat_mget", {}).get("calls", 0))
+
+    async def request() -> list[Change]:
+        pending = two.read_ahead(SESSION)
+        assert pending is not None
+        await pending  # as the endpoint does before the engine runs
+        before = mgets()
+        changes = list(two_session.since())  # the engine's poll: no MGET of its own
+        assert mgets() == before
+        return changes
+
+    seen = asyncio.run(request())
+    assert [c.seq for c in seen if c.kind is Kind.ADD] == [2]  # read ahead, still up to date
+    before = mgets()
+    assert list(two_session.since()) == []  # outside a request: asks Redis itself
+    assert mgets() == before + 1
+
+
+def test_a_read_ahead_that_cannot_reach_redis_leaves_the_poll_to_the_engine() -> None:
+    unreachable = ReadAhead("redis://127.0.0.1:1/0")  # nothing listens on port 1
+
+    async def request() -> None:
+        await unreachable.read([b"version", b"steering"])
+        assert READ_AHEAD.get() is None
+        assert taken(b"version", b"steering") is None
+
+    asyncio.run(request())
