@@ -70,10 +70,12 @@ class ReadAhead:
         try:
             await connection.send_packed_command(packed(b"MGET", *keys), check_health=False)
             values = await connection.read_response()
-        except (redis.RedisError, OSError):
+        except BaseException as error:  # a reply may still come: the connection is not reused
             self._made[loop] -= 1
             await connection.disconnect(nowait=True)
-            return  # the engine asks for itself
+            if isinstance(error, redis.RedisError | OSError):
+                return  # the engine asks for itself
+            raise  # cancelled (the client went away)
         idle.append(connection)
         READ_AHEAD.set({key: _bytes(value) for key, value in zip(keys, values, strict=True)})
 

@@ -7,6 +7,7 @@ request makes first, and it reads the steering's version in the same round trip.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,7 +16,7 @@ from redis_server import redis_url  # noqa: F401  (the fixture)
 
 from mock_server.store.backends import Identity
 from mock_server.store.changes import Change, Kind
-from mock_server.store.redis_ahead import READ_AHEAD, ReadAhead, taken
+from mock_server.store.redis_ahead import MAX_CONNECTIONS, READ_AHEAD, ReadAhead, taken
 from mock_server.store.redis_backend import UNREAD_LIMIT, RedisBackend, RedisBackends
 from mock_server.store.shared import OverrideLimit
 
@@ -158,3 +159,19 @@ def test_a_read_ahead_that_cannot_reach_redis_leaves_the_poll_to_the_engine() ->
         assert taken(b"version", b"steering") is None
 
     asyncio.run(request())
+
+
+def test_a_read_ahead_cancelled_midway_gives_its_connection_up(redis_url: str) -> None:  # noqa: F811
+    ahead = ReadAhead(redis_url)
+
+    async def requests() -> None:
+        for _ in range(MAX_CONNECTIONS + 1):  # more than it may keep, each cancelled
+            reading = asyncio.ensure_future(ahead.read([b"version", b"steering"]))
+            await asyncio.sleep(0)  # sent, its reply not read yet
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+        await ahead.read([b"version", b"steering"])  # still reads ahead
+        assert READ_AHEAD.get() == {b"version": None, b"steering": None}
+
+    asyncio.run(requests())
